@@ -1,0 +1,4 @@
+// adjoint: the whole public API in one include (tensors, autograd ops, layers).
+#pragma once
+#include <adjoint/autograd/gradcheck.hpp>
+#include <adjoint/autograd/ops.hpp>

@@ -1,0 +1,23 @@
+// Differentiable reductions over all elements or given axes, with keepdim: sum, mean,
+// max/min (gradient to the first maximal element, as in PyTorch's max along an axis;
+// to all tied elements equally for full reductions), var; argmax/argmin (no gradient).
+#pragma once
+#include <adjoint/autograd/tensor.hpp>
+
+namespace adjoint
+{
+    Tensor sum(const Tensor& x);
+    Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim = false);
+    Tensor mean(const Tensor& x);
+    Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim = false);
+    Tensor max(const Tensor& x);
+    Tensor max(const Tensor& x, std::int64_t axis, bool keepdim = false);
+    Tensor min(const Tensor& x);
+    Tensor min(const Tensor& x, std::int64_t axis, bool keepdim = false);
+    Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);   // indices as values
+    Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
+    // Variance with Bessel's correction by default (correction = 1), as torch.var.
+    Tensor var(const Tensor& x, std::int64_t correction = 1);
+    Tensor var(const Tensor& x, const std::vector<std::int64_t>& axes, std::int64_t correction = 1,
+               bool keepdim = false);
+}

@@ -1,0 +1,54 @@
+// array: contiguous row-major n-d values with a runtime dtype, the storage under every
+// Tensor. It knows nothing of gradients. Copies share the buffer (reshape is free);
+// ops never write into their inputs, only `fill_` and the in-place helpers for optimizers do.
+#pragma once
+#include <adjoint/core/dtype.hpp>
+#include <adjoint/core/shape.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace adjoint
+{
+    namespace detail
+    {
+        struct storage;   // the xtensor buffer; defined in core/xt.hpp
+    }
+
+    class array
+    {
+    public:
+        array() = default;   // undefined: no storage
+        static array empty(const shape_t& shape, adjoint::dtype dt = float32);   // uninitialised
+        static array full(const shape_t& shape, double value, adjoint::dtype dt = float32);
+        static array from_values(const std::vector<double>& values, const shape_t& shape,
+                                 adjoint::dtype dt = float32);
+
+        bool defined() const { return m_storage != nullptr; }
+        adjoint::dtype dtype() const { return m_dtype; }
+        const shape_t& shape() const { return m_shape; }
+        std::int64_t dim() const { return static_cast<std::int64_t>(m_shape.size()); }
+        std::int64_t numel() const { return shape_numel(m_shape); }
+        std::int64_t size(std::int64_t axis) const;   // negative axes count from the end
+
+        // Typed access; T must match dtype() (float or double), else std::logic_error.
+        template <class T> T* data();
+        template <class T> const T* data() const;
+
+        double item() const;                          // the single value of a one-element array
+        double flat(std::int64_t index) const;        // value at a flat row-major index
+        std::vector<double> to_vector() const;
+
+        array to(adjoint::dtype dt) const;            // shares the buffer when dt == dtype()
+        array reshaped(const shape_t& shape) const;   // same buffer, numel must match
+        array clone() const;                          // a private copy of the buffer
+        bool shares_storage(const array& other) const { return m_storage == other.m_storage; }
+
+        void fill_(double value);
+
+    private:
+        adjoint::dtype m_dtype = float32;
+        shape_t m_shape;
+        std::shared_ptr<detail::storage> m_storage;
+    };
+}
