@@ -1,5 +1,6 @@
 // Every differentiable op and tensor constructor, in one include.
 #pragma once
+#include <adjoint/autograd/conv.hpp>
 #include <adjoint/autograd/creation.hpp>
 #include <adjoint/autograd/elementwise.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
