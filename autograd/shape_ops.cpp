@@ -5,6 +5,7 @@
 #include <adjoint/core/elementwise.hpp>
 #include <adjoint/core/shape_kernels.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace adjoint
@@ -168,6 +169,194 @@ namespace adjoint
                                       offset += len;
                                   }
                                   return grads;
+                              });
+    }
+}
+
+namespace adjoint
+{
+    Tensor permute(const Tensor& x, const std::vector<std::int64_t>& axes)
+    {
+        const std::size_t n = static_cast<std::size_t>(x.dim());
+        const auto not_a_permutation = [&] {
+            return std::invalid_argument(detail::str("permute: axes must be a permutation of the ", n,
+                                                     " axes of shape ", shape_str(x.shape()), ", got ",
+                                                     shape_str(axes)));
+        };
+        if (axes.size() != n)
+        {
+            throw not_a_permutation();
+        }
+        std::vector<std::int64_t> perm(n), inverse(n, -1);
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            perm[i] = normalize_axis(axes[i], x.dim(), "permute");
+            if (inverse[static_cast<std::size_t>(perm[i])] >= 0)
+            {
+                throw not_a_permutation();
+            }
+            inverse[static_cast<std::size_t>(perm[i])] = static_cast<std::int64_t>(i);
+        }
+        if (std::is_sorted(perm.begin(), perm.end()))   // the identity
+        {
+            return x;
+        }
+        return detail::record(kernels::permute(x.data(), perm), "permute", {x},
+                              [inverse](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+                                  return {permute(g, inverse)};
+                              });
+    }
+
+    Tensor transpose(const Tensor& x, std::int64_t axis0, std::int64_t axis1)
+    {
+        const std::int64_t a = normalize_axis(axis0, x.dim(), "transpose");
+        const std::int64_t b = normalize_axis(axis1, x.dim(), "transpose");
+        if (a == b)
+        {
+            return x;
+        }
+        std::vector<std::int64_t> perm(static_cast<std::size_t>(x.dim()));
+        for (std::size_t i = 0; i < perm.size(); ++i)
+        {
+            perm[i] = static_cast<std::int64_t>(i);
+        }
+        std::swap(perm[static_cast<std::size_t>(a)], perm[static_cast<std::size_t>(b)]);
+        return permute(x, perm);
+    }
+}
+
+// squeeze, unsqueeze and flatten only relabel the shape: they are reshapes, and so are
+// their backwards.
+namespace adjoint
+{
+    Tensor squeeze(const Tensor& x)
+    {
+        shape_t shape;
+        for (auto d : x.shape())
+        {
+            if (d != 1)
+            {
+                shape.push_back(d);
+            }
+        }
+        return reshape(x, shape);
+    }
+
+    Tensor squeeze(const Tensor& x, std::int64_t axis)
+    {
+        const std::int64_t ax = normalize_axis(axis, x.dim(), "squeeze");
+        if (x.dim() == 0 || x.size(ax) != 1)
+        {
+            return x;
+        }
+        shape_t shape = x.shape();
+        shape.erase(shape.begin() + ax);
+        return reshape(x, shape);
+    }
+
+    Tensor unsqueeze(const Tensor& x, std::int64_t axis)
+    {
+        const std::int64_t ax = normalize_axis(axis, x.dim() + 1, "unsqueeze");
+        shape_t shape = x.shape();
+        shape.insert(shape.begin() + ax, 1);
+        return reshape(x, shape);
+    }
+
+    Tensor flatten(const Tensor& x, std::int64_t start_axis, std::int64_t end_axis)
+    {
+        const std::int64_t s = normalize_axis(start_axis, x.dim(), "flatten");
+        const std::int64_t e = normalize_axis(end_axis, x.dim(), "flatten");
+        if (s > e)
+        {
+            throw std::invalid_argument(detail::str("flatten: start_axis must not come after end_axis, got start_axis=",
+                                                    start_axis, ", end_axis=", end_axis, " for shape ",
+                                                    shape_str(x.shape())));
+        }
+        if (x.dim() == 0)
+        {
+            return reshape(x, {1});   // as in PyTorch, a scalar flattens to one element
+        }
+        const shape_t& in = x.shape();
+        shape_t shape(in.begin(), in.begin() + s);
+        shape.push_back(shape_numel(shape_t(in.begin() + s, in.begin() + e + 1)));
+        shape.insert(shape.end(), in.begin() + e + 1, in.end());
+        return reshape(x, shape);
+    }
+}
+
+namespace adjoint
+{
+    Tensor stack(const tensor_list& tensors, std::int64_t axis)
+    {
+        if (tensors.empty())
+        {
+            throw std::invalid_argument("stack: expected at least one tensor, got none");
+        }
+        detail::check_same_dtype("stack", tensors);
+        const shape_t& first = tensors[0].shape();
+        const std::int64_t ax = normalize_axis(axis, tensors[0].dim() + 1, "stack");
+        shape_t with_axis = first;
+        with_axis.insert(with_axis.begin() + ax, 1);
+        std::vector<array> parts;
+        for (std::size_t i = 0; i < tensors.size(); ++i)
+        {
+            if (tensors[i].shape() != first)
+            {
+                throw std::invalid_argument(detail::str("stack: tensors must all have the same shape, got ",
+                                                        shape_str(first), " and ", shape_str(tensors[i].shape()),
+                                                        " (tensor ", i, ")"));
+            }
+            parts.push_back(tensors[i].data().reshaped(with_axis));
+        }
+        // Unstacking is the adjoint: slot i of the new axis, with that axis dropped again.
+        return detail::record(kernels::concat(parts, ax), "stack", tensors,
+                              [first, ax](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
+                                  tensor_list grads(needs.size());
+                                  for (std::size_t i = 0; i < needs.size(); ++i)
+                                  {
+                                      if (needs[i])
+                                      {
+                                          grads[i] = reshape(narrow(g, ax, static_cast<std::int64_t>(i), 1), first);
+                                      }
+                                  }
+                                  return grads;
+                              });
+    }
+
+    Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value)
+    {
+        const std::size_t n = static_cast<std::size_t>(x.dim());
+        if (pads.size() % 2 != 0 || pads.size() > 2 * n)
+        {
+            throw std::invalid_argument(detail::str("pad: pads must be (before, after) pairs, last axis first, at most ",
+                                                    2 * n, " values for shape ", shape_str(x.shape()), ", got ",
+                                                    pads.size(), " values ", shape_str(pads)));
+        }
+        std::vector<std::pair<std::int64_t, std::int64_t>> widths(n, {0, 0});
+        std::vector<std::int64_t> negated(pads.size());
+        for (std::size_t k = 0; k < pads.size() / 2; ++k)
+        {
+            const std::size_t axis = n - 1 - k;
+            const std::int64_t before = pads[2 * k], after = pads[2 * k + 1];
+            const std::int64_t crop = std::max<std::int64_t>(-before, 0) + std::max<std::int64_t>(-after, 0);
+            if (crop > x.shape()[axis])
+            {
+                throw std::invalid_argument(detail::str("pad: negative pads can crop at most the ", x.shape()[axis],
+                                                        " elements of axis ", axis, " of shape ", shape_str(x.shape()),
+                                                        ", got (", before, ", ", after, ") for that axis"));
+            }
+            widths[axis] = {before, after};
+            negated[2 * k] = -before;
+            negated[2 * k + 1] = -after;
+        }
+        if (std::all_of(pads.begin(), pads.end(), [](std::int64_t p) { return p == 0; }))
+        {
+            return x;
+        }
+        // Undoing the pad is the adjoint: crop what was added, give back zeros for what was cropped.
+        return detail::record(kernels::pad(x.data(), widths, value), "pad", {x},
+                              [negated](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+                                  return {pad(g, negated, 0.0)};
                               });
     }
 }

@@ -3,6 +3,9 @@
 #include <adjoint/core/xt.hpp>
 
 #include <xtensor/xbroadcast.hpp>
+#include <xtensor/xmanipulation.hpp>
+
+#include <algorithm>
 
 namespace adjoint::kernels
 {
@@ -13,6 +16,22 @@ namespace adjoint::kernels
             using T = decltype(t);
             auto o = detail::xview<T>(out);
             o = xt::broadcast(detail::xview<T>(x), detail::to_xt_shape(shape));
+        });
+        return out;
+    }
+
+    array permute(const array& x, const std::vector<std::int64_t>& axes)
+    {
+        shape_t shape(axes.size());
+        for (std::size_t i = 0; i < axes.size(); ++i)
+        {
+            shape[i] = x.shape()[static_cast<std::size_t>(axes[i])];
+        }
+        array out = array::empty(shape, x.dtype());
+        detail::dispatch(x.dtype(), [&](auto t) {
+            using T = decltype(t);
+            auto o = detail::xview<T>(out);
+            o = xt::transpose(detail::xview<T>(x), std::vector<std::size_t>(axes.begin(), axes.end()));
         });
         return out;
     }
@@ -97,6 +116,40 @@ namespace adjoint::kernels
             const axis_split s(g.shape(), axis);
             copy_rows(g.data<T>(), s, 0, 1, out.data<T>(), axis_split(shape, axis), start, step, s.size);
         });
+        return out;
+    }
+
+    namespace
+    {
+        // Pads or crops one axis; the trailing axes are untouched, so whole `inner` rows move.
+        array pad_axis(const array& x, std::int64_t axis, std::int64_t before, std::int64_t after, double value)
+        {
+            shape_t shape = x.shape();
+            const std::int64_t n = shape[static_cast<std::size_t>(axis)];
+            shape[static_cast<std::size_t>(axis)] = n + before + after;
+            array out = array::full(shape, value, x.dtype());
+            const std::int64_t kept = n - std::max<std::int64_t>(-before, 0) - std::max<std::int64_t>(-after, 0);
+            detail::dispatch(x.dtype(), [&](auto t) {
+                using T = decltype(t);
+                copy_rows(x.data<T>(), axis_split(x.shape(), axis), std::max<std::int64_t>(-before, 0), 1,
+                          out.data<T>(), axis_split(shape, axis), std::max<std::int64_t>(before, 0), 1, kept);
+            });
+            return out;
+        }
+    }
+
+    array pad(const array& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& widths, double value)
+    {
+        // One pass per padded axis: simpler than an n-d offset walk, and padding is never hot.
+        array out = x;
+        for (std::size_t axis = 0; axis < widths.size(); ++axis)
+        {
+            const auto [before, after] = widths[axis];
+            if (before != 0 || after != 0)
+            {
+                out = pad_axis(out, static_cast<std::int64_t>(axis), before, after, value);
+            }
+        }
         return out;
     }
 }

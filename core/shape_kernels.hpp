@@ -4,9 +4,14 @@
 #pragma once
 #include <adjoint/core/array.hpp>
 
+#include <utility>
+#include <vector>
+
 namespace adjoint::kernels
 {
     array broadcast_to(const array& x, const shape_t& shape);
+    // out.shape[i] = x.shape[axes[i]]; axes is a permutation of 0..ndim-1 (validated by the caller).
+    array permute(const array& x, const std::vector<std::int64_t>& axes);
 }
 
 namespace adjoint::kernels
@@ -18,4 +23,8 @@ namespace adjoint::kernels
     // The adjoint of slice: zeros of `shape` with g written at those positions.
     array slice_backward(const array& g, const shape_t& shape, std::int64_t axis, std::int64_t start,
                          std::int64_t step);
+    // widths[i] = {before, after} for axis i (one pair per axis): positive amounts add
+    // `value`, negative ones crop. x: (..., n_i, ...) -> (..., n_i + before + after, ...);
+    // the caller guarantees the crops on each axis total at most n_i.
+    array pad(const array& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& widths, double value);
 }
