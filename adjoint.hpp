@@ -2,3 +2,5 @@
 #pragma once
 #include <adjoint/autograd/gradcheck.hpp>
 #include <adjoint/autograd/ops.hpp>
+#include <adjoint/layers/conv.hpp>
+#include <adjoint/layers/module.hpp>
