@@ -1,10 +1,10 @@
 // Elementwise kernels through xtensor expressions: broadcasting comes from xtensor,
 // the dtype switch from detail::dispatch (see elementwise.hpp).
 #include <adjoint/core/elementwise.hpp>
+#include <adjoint/core/reduce.hpp>
 #include <adjoint/core/xt.hpp>
 
 #include <xtensor/xoperation.hpp>
-#include <xtensor/xreducer.hpp>
 
 #include <cmath>
 
@@ -12,6 +12,22 @@ namespace adjoint::kernels
 {
     namespace
     {
+        // A 1-d view of the whole buffer: same-shape operations on it take xtensor's
+        // contiguous (SIMD) loop instead of n-d index stepping.
+        template <class T>
+        auto flat(array& a)
+        {
+            const auto n = static_cast<std::size_t>(a.numel());
+            return xt::adapt(a.data<T>(), n, xt::no_ownership(), detail::xt_shape{n});
+        }
+
+        template <class T>
+        auto flat(const array& a)
+        {
+            const auto n = static_cast<std::size_t>(a.numel());
+            return xt::adapt(a.data<T>(), n, xt::no_ownership(), detail::xt_shape{n});
+        }
+
         template <class T, class Out, class A, class B>
         void assign_binary(binary_op op, Out& out, const A& a, const B& b)
         {
@@ -40,20 +56,25 @@ namespace adjoint::kernels
         array out = array::empty(broadcast_shapes(a.shape(), b.shape(), "binary op"), a.dtype());
         detail::dispatch(a.dtype(), [&](auto t) {
             using T = decltype(t);
-            auto o = detail::xview<T>(out);
             if (a.shape() == b.shape())
             {
-                // Same shapes: flat 1-d views let xtensor take its contiguous SIMD path.
-                auto o1 = xt::adapt(out.data<T>(), static_cast<std::size_t>(out.numel()), xt::no_ownership(),
-                                    detail::xt_shape{static_cast<std::size_t>(out.numel())});
-                auto a1 = xt::adapt(a.data<T>(), static_cast<std::size_t>(a.numel()), xt::no_ownership(),
-                                    detail::xt_shape{static_cast<std::size_t>(a.numel())});
-                auto b1 = xt::adapt(b.data<T>(), static_cast<std::size_t>(b.numel()), xt::no_ownership(),
-                                    detail::xt_shape{static_cast<std::size_t>(b.numel())});
-                assign_binary<T>(op, o1, a1, b1);
+                auto o = flat<T>(out);
+                assign_binary<T>(op, o, flat<T>(a), flat<T>(b));
+            }
+            else if (b.numel() == 1)
+            {
+                // Tensor-scalar arithmetic (x * 2.0) is common enough to deserve the flat path too.
+                auto o = flat<T>(out);
+                assign_binary<T>(op, o, flat<T>(a), xt::xscalar<T>(b.data<T>()[0]));
+            }
+            else if (a.numel() == 1)
+            {
+                auto o = flat<T>(out);
+                assign_binary<T>(op, o, xt::xscalar<T>(a.data<T>()[0]), flat<T>(b));
             }
             else
             {
+                auto o = detail::xview<T>(out);
                 assign_binary<T>(op, o, detail::xview<T>(a), detail::xview<T>(b));
             }
         });
@@ -65,9 +86,8 @@ namespace adjoint::kernels
         array out = array::empty(x.shape(), x.dtype());
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
-            const std::size_t n = static_cast<std::size_t>(x.numel());
-            auto o = xt::adapt(out.data<T>(), n, xt::no_ownership(), detail::xt_shape{n});
-            auto a = xt::adapt(x.data<T>(), n, xt::no_ownership(), detail::xt_shape{n});
+            auto o = flat<T>(out);
+            auto a = flat<T>(x);
             const T one = T(1), zero = T(0);
             switch (op)
             {
@@ -92,8 +112,8 @@ namespace adjoint::kernels
         array out = array::empty(x.shape(), x.dtype());
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
-            auto o = detail::xview<T>(out);
-            o = xt::clip(detail::xview<T>(x), static_cast<T>(lo), static_cast<T>(hi));
+            auto o = flat<T>(out);
+            o = xt::clip(flat<T>(x), static_cast<T>(lo), static_cast<T>(hi));
         });
         return out;
     }
@@ -103,8 +123,8 @@ namespace adjoint::kernels
         array out = array::empty(x.shape(), x.dtype());
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
-            auto o = detail::xview<T>(out);
-            o = xt::pow(detail::xview<T>(x), static_cast<T>(exponent));
+            auto o = flat<T>(out);
+            o = xt::pow(flat<T>(x), static_cast<T>(exponent));
         });
         return out;
     }
@@ -117,21 +137,25 @@ namespace adjoint::kernels
         }
         // Axes to reduce: the extra leading ones, and those where the target has size 1.
         const std::size_t lead = x.shape().size() - shape.size();
-        std::vector<std::size_t> axes;
+        std::vector<std::int64_t> axes;
         for (std::size_t i = 0; i < x.shape().size(); ++i)
         {
             if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1))
             {
-                axes.push_back(i);
+                axes.push_back(static_cast<std::int64_t>(i));
             }
         }
-        array out = array::empty(shape, x.dtype());
+        return reduce_sum(x, axes).reshaped(shape);
+    }
+
+    array in_range(const array& x, double lo, double hi)
+    {
+        array out = array::empty(x.shape(), x.dtype());
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
-            auto o = xt::adapt(out.data<T>(), static_cast<std::size_t>(out.numel()), xt::no_ownership(),
-                               detail::xt_shape{static_cast<std::size_t>(out.numel())});
-            xt::xarray<T> reduced = xt::sum(detail::xview<T>(x), axes, xt::evaluation_strategy::immediate);
-            o = xt::flatten(reduced);
+            auto o = flat<T>(out);
+            auto a = flat<T>(x);
+            o = xt::where(a >= static_cast<T>(lo) && a <= static_cast<T>(hi), T(1), T(0));
         });
         return out;
     }

@@ -22,6 +22,8 @@ namespace adjoint::kernels
     array unary(unary_op op, const array& x);
     array clamp(const array& x, double lo, double hi);          // lo/hi may be +-infinity
     array scalar_pow(const array& x, double exponent);
+    // 1 where lo <= x <= hi, else 0 (NaN gives 0): clamp's derivative, boundaries included as in PyTorch.
+    array in_range(const array& x, double lo, double hi);
 
     // Sums `x` over broadcast dimensions so the result has `shape`: the adjoint of broadcasting.
     array sum_to(const array& x, const shape_t& shape);
