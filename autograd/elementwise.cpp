@@ -1,9 +1,11 @@
 // Elementwise ops: each forward calls a core kernel, and its backward sits right under it,
 // written with differentiable ops (so create_graph gives higher-order gradients) and summed
-// back to each input's shape where the forward broadcast.
+// back to each input's shape where the forward broadcast. Comparisons record nothing.
 #include <adjoint/autograd/node.hpp>
 #include <adjoint/autograd/ops.hpp>
 #include <adjoint/core/elementwise.hpp>
+
+#include <stdexcept>
 
 namespace adjoint
 {
@@ -20,6 +22,34 @@ namespace adjoint
         }
 
         Tensor like(const Tensor& t, double value) { return Tensor(array::full({}, value, t.dtype())); }
+
+        // A derivative factor that is piecewise constant (a mask, a sign): a plain value off the
+        // graph, which is exact for higher-order gradients too since its own derivative is 0.
+        Tensor constant(array values) { return Tensor(std::move(values)); }
+
+        Tensor mask(binary_op op, const Tensor& a, const Tensor& b) { return constant(kernels::binary(op, a.data(), b.data())); }
+
+        // f(x) inside a backward formula: the forward's saved result when the backward pass is
+        // not recorded (the usual case), else f recomputed from x so that it stays
+        // differentiable under create_graph. The result is kept as an array, never as the
+        // output Tensor, so the node does not own itself.
+        template <class F>
+        Tensor saved_or(const array& saved, F recompute)
+        {
+            return is_grad_enabled() ? recompute() : constant(saved);
+        }
+
+        Tensor unary(unary_op op, const char* name, const Tensor& x, backward_fn fn)
+        {
+            return detail::record(kernels::unary(op, x.data()), name, {x}, std::move(fn));
+        }
+
+        Tensor compare(binary_op op, const char* name, const Tensor& a, const Tensor& b)
+        {
+            detail::check_same_dtype(name, {a, b});
+            broadcast_shapes(a.shape(), b.shape(), name);
+            return constant(kernels::binary(op, a.data(), b.data()));
+        }
     }
 
     Tensor sum_to(const Tensor& x, const shape_t& shape)
@@ -79,4 +109,136 @@ namespace adjoint
     }
 
     Tensor operator-(const Tensor& x) { return neg(x); }
+
+    Tensor pow(const Tensor& x, double exponent)
+    {
+        return detail::record(kernels::scalar_pow(x.data(), exponent), "pow", {x},
+                              [x, exponent](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+                                  // d/dx x^0 is 0 everywhere, also at x = 0 where the general
+                                  // formula would give 0 * inf.
+                                  if (exponent == 0.0)
+                                  {
+                                      return {g * 0.0};
+                                  }
+                                  return {g * exponent * pow(x, exponent - 1.0)};
+                              });
+    }
+
+    Tensor pow(const Tensor& x, const Tensor& exponent)
+    {
+        return binary(binary_op::pow, "pow", x, exponent, [x, e = exponent](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
+            Tensor gx, ge;
+            if (needs[0])
+            {
+                // Where e == 0 the factor e * x^(e-1) must be 0 even at x = 0: raising to e - 1 + 1
+                // there gives e * x^0 = 0 instead of 0 * inf.
+                gx = sum_to(g * e * pow(x, e - 1.0 + mask(binary_op::eq, e, like(e, 0.0))), x.shape());
+            }
+            if (needs[1])
+            {
+                // x^e log x tends to 0 as x -> 0 for e >= 0 (PyTorch's convention): log is taken
+                // of 1 there instead of 0.
+                const Tensor at_zero = mask(binary_op::eq, x, like(x, 0.0)) * mask(binary_op::ge, e, like(e, 0.0));
+                ge = sum_to(g * pow(x, e) * log(x + at_zero), e.shape());
+            }
+            return {gx, ge};
+        });
+    }
+
+    Tensor exp(const Tensor& x)
+    {
+        array y = kernels::unary(unary_op::exp, x.data());
+        return detail::record(y, "exp", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            return {g * saved_or(y, [&] { return exp(x); })};
+        });
+    }
+
+    Tensor log(const Tensor& x)
+    {
+        return unary(unary_op::log, "log", x, [x](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            return {g / x};
+        });
+    }
+
+    Tensor sqrt(const Tensor& x)
+    {
+        array y = kernels::unary(unary_op::sqrt, x.data());
+        return detail::record(y, "sqrt", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            return {g / (2.0 * saved_or(y, [&] { return sqrt(x); }))};
+        });
+    }
+
+    Tensor abs(const Tensor& x)
+    {
+        return unary(unary_op::abs, "abs", x, [x](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            return {g * constant(kernels::unary(unary_op::sign, x.data()))};
+        });
+    }
+
+    Tensor clamp(const Tensor& x, double min, double max)
+    {
+        if (min > max)
+        {
+            throw std::invalid_argument(detail::str("clamp: min must be <= max, got min=", min, ", max=", max));
+        }
+        return detail::record(kernels::clamp(x.data(), min, max), "clamp", {x},
+                              [x, min, max](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+                                  return {g * constant(kernels::in_range(x.data(), min, max))};
+                              });
+    }
+
+    Tensor relu(const Tensor& x)
+    {
+        return unary(unary_op::relu, "relu", x, [x](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            return {g * constant(kernels::unary(unary_op::step, x.data()))};
+        });
+    }
+
+    Tensor sigmoid(const Tensor& x)
+    {
+        array y = kernels::unary(unary_op::sigmoid, x.data());
+        return detail::record(y, "sigmoid", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            const Tensor s = saved_or(y, [&] { return sigmoid(x); });
+            return {g * s * (1.0 - s)};
+        });
+    }
+
+    Tensor tanh(const Tensor& x)
+    {
+        array y = kernels::unary(unary_op::tanh, x.data());
+        return detail::record(y, "tanh", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            const Tensor t = saved_or(y, [&] { return tanh(x); });
+            return {g * (1.0 - t * t)};
+        });
+    }
+
+    namespace
+    {
+        // maximum/minimum: the gradient goes to the selected operand, half to each on a tie.
+        // `wins` is gt for maximum and lt for minimum.
+        Tensor select_binary(binary_op op, binary_op wins, const char* name, const Tensor& a, const Tensor& b)
+        {
+            return binary(op, name, a, b, [a, b, wins](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
+                const Tensor tie = mask(binary_op::eq, a, b) * 0.5;
+                return {needs[0] ? sum_to(g * (mask(wins, a, b) + tie), a.shape()) : Tensor(),
+                        needs[1] ? sum_to(g * (mask(wins, b, a) + tie), b.shape()) : Tensor()};
+            });
+        }
+    }
+
+    Tensor maximum(const Tensor& a, const Tensor& b) { return select_binary(binary_op::maximum, binary_op::gt, "maximum", a, b); }
+    Tensor minimum(const Tensor& a, const Tensor& b) { return select_binary(binary_op::minimum, binary_op::lt, "minimum", a, b); }
+
+    Tensor eq(const Tensor& a, const Tensor& b) { return compare(binary_op::eq, "eq", a, b); }
+    Tensor ne(const Tensor& a, const Tensor& b) { return compare(binary_op::ne, "ne", a, b); }
+    Tensor lt(const Tensor& a, const Tensor& b) { return compare(binary_op::lt, "lt", a, b); }
+    Tensor le(const Tensor& a, const Tensor& b) { return compare(binary_op::le, "le", a, b); }
+    Tensor gt(const Tensor& a, const Tensor& b) { return compare(binary_op::gt, "gt", a, b); }
+    Tensor ge(const Tensor& a, const Tensor& b) { return compare(binary_op::ge, "ge", a, b); }
+    Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+    Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+    Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+    Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+    Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+    Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 }
