@@ -225,6 +225,22 @@ namespace adjoint
     }
 }
 
+namespace adjoint::detail
+{
+    // Position of an axis about to be inserted into `shape`: [-ndim-1, ndim], since the
+    // new axis may also go last. The message names the shape it is inserted into.
+    static std::int64_t new_axis(std::int64_t axis, const shape_t& shape, const char* op)
+    {
+        const std::int64_t n = static_cast<std::int64_t>(shape.size()) + 1;
+        if (axis < -n || axis >= n)
+        {
+            throw std::invalid_argument(str(op, ": axis must be in [", -n, ", ", n - 1, "] to insert a new axis into shape ",
+                                            shape_str(shape), ", got ", axis));
+        }
+        return axis < 0 ? axis + n : axis;
+    }
+}
+
 // squeeze, unsqueeze and flatten only relabel the shape: they are reshapes, and so are
 // their backwards.
 namespace adjoint
@@ -256,7 +272,7 @@ namespace adjoint
 
     Tensor unsqueeze(const Tensor& x, std::int64_t axis)
     {
-        const std::int64_t ax = normalize_axis(axis, x.dim() + 1, "unsqueeze");
+        const std::int64_t ax = detail::new_axis(axis, x.shape(), "unsqueeze");
         shape_t shape = x.shape();
         shape.insert(shape.begin() + ax, 1);
         return reshape(x, shape);
@@ -294,7 +310,7 @@ namespace adjoint
         }
         detail::check_same_dtype("stack", tensors);
         const shape_t& first = tensors[0].shape();
-        const std::int64_t ax = normalize_axis(axis, tensors[0].dim() + 1, "stack");
+        const std::int64_t ax = detail::new_axis(axis, first, "stack");
         shape_t with_axis = first;
         with_axis.insert(with_axis.begin() + ax, 1);
         std::vector<array> parts;
