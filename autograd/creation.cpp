@@ -2,6 +2,7 @@
 // live in random.cpp and npy.cpp).
 #include <adjoint/autograd/ops.hpp>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace adjoint
@@ -16,6 +17,37 @@ namespace adjoint
     Tensor from_vector(const std::vector<double>& values, const shape_t& shape, adjoint::dtype dt)
     {
         return Tensor(array::from_values(values, shape, dt));
+    }
+
+    Tensor arange(double end, adjoint::dtype dt) { return arange(0.0, end, 1.0, dt); }
+
+    Tensor arange(double start, double end, double step, adjoint::dtype dt)
+    {
+        if (!std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
+        {
+            throw std::invalid_argument(detail::str("arange: start, end and step must be finite, got start=", start,
+                                                    ", end=", end, ", step=", step));
+        }
+        if (step == 0.0 || (end - start) * step < 0.0)
+        {
+            throw std::invalid_argument(detail::str("arange: step must be nonzero and point from start towards end, "
+                                                    "got start=", start, ", end=", end, ", step=", step));
+        }
+        // As in PyTorch: ceil((end - start) / step) values, each start + i * step (no running
+        // sum, so rounding errors do not accumulate along the range).
+        const double n = std::ceil((end - start) / step);
+        if (!(n <= 9007199254740992.0))   // 2^53: beyond it the count itself is inexact (or infinite)
+        {
+            throw std::invalid_argument(detail::str("arange: the range must hold at most 2^53 values, got start=",
+                                                    start, ", end=", end, ", step=", step));
+        }
+        const auto count = static_cast<std::int64_t>(n);
+        std::vector<double> values(static_cast<std::size_t>(count));
+        for (std::int64_t i = 0; i < count; ++i)
+        {
+            values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
+        }
+        return from_vector(values, {count}, dt);
     }
 
     namespace
