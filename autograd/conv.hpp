@@ -3,6 +3,7 @@
 // each one's input gradient is a call of the other's forward.
 #pragma once
 #include <adjoint/autograd/tensor.hpp>
+#include <adjoint/core/conv_geometry.hpp>
 
 #include <array>
 #include <cstdint>
@@ -92,4 +93,20 @@ namespace adjoint
     Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),
                             const conv_transpose2d_options& options = {},
                             std::optional<pair_t> output_size = std::nullopt);
+
+    // The geometry-level differentiable ops the public functions are made of, exposed so that
+    // tests can hold the backward passes to their promise. x, y: 4-d; bias may be undefined.
+    // conv2d_geom's input gradient is conv_transpose2d_geom and the other way round; both
+    // weight gradients are conv2d_weight_grad (the transposed one with image and output
+    // gradient swapped); both bias gradients are channel_sum.
+    namespace detail
+    {
+        Tensor conv2d_geom(const Tensor& x, const Tensor& weight, const Tensor& bias, const conv_geometry& g);
+        Tensor conv_transpose2d_geom(const Tensor& y, const Tensor& weight, const Tensor& bias,
+                                     const conv_geometry& g);
+        // The weight gradient of conv2d_geom(x, ., g) for output gradient gy: bilinear in (x, gy).
+        Tensor conv2d_weight_grad(const Tensor& x, const Tensor& gy, const conv_geometry& g);
+        // [n, c, ...] -> [c]: the bias gradient of both ops.
+        Tensor channel_sum(const Tensor& g);
+    }
 }

@@ -1,0 +1,301 @@
+// Convolution size rules and argument validation (see conv_geometry.hpp). Each message
+// says what was expected, what was given and, for sizes, the formula with the numbers in.
+#include <adjoint/core/conv_geometry.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace adjoint
+{
+    namespace
+    {
+        const char* const k_dim_name[2] = {"height", "width"};
+        const char* const k_in_name[2] = {"H", "W"};
+        const char* const k_kernel_name[2] = {"kH", "kW"};
+
+        std::int64_t floor_div(std::int64_t a, std::int64_t b)
+        {
+            const std::int64_t q = a / b;
+            return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+        }
+
+        std::string pair_str(const pair_t& p) { return detail::str("(", p[0], ", ", p[1], ")"); }
+
+        // "floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1 = floor((5 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 3"
+        std::string conv_formula(int dim, std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad_begin,
+                                 std::int64_t pad_end, std::int64_t d)
+        {
+            const bool symmetric = pad_begin == pad_end;
+            const std::string pad_sym = symmetric ? "2*padding" : "pad_begin + pad_end";
+            const std::string pad_num =
+                symmetric ? detail::str("2*", pad_begin) : detail::str(pad_begin, " + ", pad_end);
+            return detail::str("floor((", k_in_name[dim], " + ", pad_sym, " - dilation*(", k_kernel_name[dim],
+                               "-1) - 1) / stride) + 1 = floor((", in, " + ", pad_num, " - ", d, "*(", k, "-1) - 1) / ",
+                               s, ") + 1 = ", conv_output_extent(in, k, s, pad_begin + pad_end, d));
+        }
+
+        // "(H_in-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1 = (3-1)*2 - 2*0 + 1*(3-1) + 1 + 1 = 8"
+        std::string transpose_formula(int dim, std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
+                                      std::int64_t d, std::int64_t op)
+        {
+            return detail::str("(", k_in_name[dim], "_in-1)*stride - 2*padding + dilation*(", k_kernel_name[dim],
+                               "-1) + output_padding + 1 = (", in, "-1)*", s, " - 2*", p, " + ", d, "*(", k, "-1) + ",
+                               op, " + 1 = ", conv_transpose_output_extent(in, k, s, p, d, op));
+        }
+
+        // The checks both ops share: ranks, kernel extent, hyper-parameter ranges.
+        void check_common(const char* op, const shape_t& x, const shape_t& weight, const char* weight_layout,
+                          const pair_t& stride, const pair_t& padding, const pair_t& dilation, std::int64_t groups)
+        {
+            if (x.size() != 3 && x.size() != 4)
+            {
+                throw std::invalid_argument(detail::str(op, ": expected an input of rank 4 (N, C_in, H, W) or 3 (C_in, H, W), got shape ",
+                                                        shape_str(x), " (rank ", x.size(), ")"));
+            }
+            if (weight.size() != 4)
+            {
+                throw std::invalid_argument(detail::str(op, ": expected a weight of rank 4 ", weight_layout,
+                                                        ", got shape ", shape_str(weight), " (rank ", weight.size(),
+                                                        ")"));
+            }
+            if (weight[2] < 1 || weight[3] < 1)
+            {
+                throw std::invalid_argument(detail::str(op, ": expected a kernel of at least 1x1, got weight shape ",
+                                                        shape_str(weight)));
+            }
+            if (stride[0] < 1 || stride[1] < 1)
+            {
+                throw std::invalid_argument(detail::str(op, ": stride must be >= 1 in each dimension, got stride=",
+                                                        pair_str(stride)));
+            }
+            if (dilation[0] < 1 || dilation[1] < 1)
+            {
+                throw std::invalid_argument(detail::str(op, ": dilation must be >= 1 in each dimension, got dilation=",
+                                                        pair_str(dilation), " (1 means an undilated kernel)"));
+            }
+            if (padding[0] < 0 || padding[1] < 0)
+            {
+                throw std::invalid_argument(detail::str(op, ": padding must be >= 0 in each dimension, got padding=",
+                                                        pair_str(padding)));
+            }
+            if (groups < 1)
+            {
+                throw std::invalid_argument(detail::str(op, ": groups must be >= 1, got groups=", groups));
+            }
+        }
+
+        void check_bias(const char* op, const std::optional<shape_t>& bias, std::int64_t c_out)
+        {
+            if (bias && *bias != shape_t{c_out})
+            {
+                throw std::invalid_argument(detail::str(op, ": expected a bias of shape ", shape_str({c_out}),
+                                                        " (one value per output channel), got shape ",
+                                                        shape_str(*bias)));
+            }
+        }
+
+        conv_geometry base_geometry(const shape_t& x, const shape_t& weight, std::int64_t groups)
+        {
+            const bool batched = x.size() == 4;
+            conv_geometry g;
+            g.n = batched ? x[0] : 1;
+            g.kh = weight[2];
+            g.kw = weight[3];
+            g.groups = groups;
+            g.c_in = x[batched ? 1 : 0];
+            g.h = x[batched ? 2 : 1];
+            g.w = x[batched ? 3 : 2];
+            return g;
+        }
+    }
+
+    std::int64_t conv_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad_total,
+                                    std::int64_t dilation)
+    {
+        return floor_div(in + pad_total - dilation * (kernel - 1) - 1, stride) + 1;
+    }
+
+    std::int64_t conv_transpose_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride,
+                                              std::int64_t padding, std::int64_t dilation, std::int64_t output_padding)
+    {
+        return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1;
+    }
+
+    conv_geometry conv2d_geometry(const shape_t& x, const shape_t& weight, const std::optional<shape_t>& bias_shape,
+                                  const conv2d_params& p)
+    {
+        const char* op = "conv2d";
+        check_common(op, x, weight, "(C_out, C_in/groups, kH, kW)", p.stride, p.padding, p.dilation, p.groups);
+        if (p.same_padding && (p.stride[0] != 1 || p.stride[1] != 1))
+        {
+            throw std::invalid_argument(detail::str(
+                op, ": padding='same' needs stride 1 (as in PyTorch), got stride=", pair_str(p.stride),
+                "; use explicit padding with a stride, e.g. padding=dilation*(kernel-1)/2 for an odd kernel"));
+        }
+        conv_geometry g = base_geometry(x, weight, p.groups);
+        g.c_out = weight[0];
+        if (g.c_in % p.groups != 0)
+        {
+            throw std::invalid_argument(detail::str(op, ": input channels C_in=", g.c_in, " must be divisible by groups=",
+                                                    p.groups, ", got input shape ", shape_str(x),
+                                                    "; choose groups dividing both C_in=", g.c_in, " and C_out=",
+                                                    g.c_out));
+        }
+        if (g.c_out % p.groups != 0)
+        {
+            throw std::invalid_argument(detail::str(op, ": output channels C_out=weight.shape[0]=", g.c_out,
+                                                    " must be divisible by groups=", p.groups, ", got weight shape ",
+                                                    shape_str(weight), "; choose groups dividing both C_in=", g.c_in,
+                                                    " and C_out=", g.c_out));
+        }
+        if (weight[1] * p.groups != g.c_in)
+        {
+            throw std::invalid_argument(detail::str(
+                op, ": weight of shape ", shape_str(weight), " expects C_in = weight.shape[1]*groups = ", weight[1],
+                "*", p.groups, " = ", weight[1] * p.groups, " input channels, got input shape ", shape_str(x),
+                " with C_in=", g.c_in, "; the weight must be (C_out, C_in/groups, kH, kW) = (", g.c_out, ", ",
+                g.c_in / p.groups, ", ", g.kh, ", ", g.kw, ")"));
+        }
+        check_bias(op, bias_shape, g.c_out);
+
+        const std::int64_t in[2] = {g.h, g.w}, k[2] = {g.kh, g.kw};
+        std::int64_t pad_begin[2], pad_end[2], out[2];
+        for (int dim = 0; dim < 2; ++dim)
+        {
+            if (p.same_padding)
+            {
+                // PyTorch puts the odd one of an odd total at the end (bottom/right).
+                const std::int64_t total = p.dilation[dim] * (k[dim] - 1);
+                pad_begin[dim] = total / 2;
+                pad_end[dim] = total - total / 2;
+            }
+            else
+            {
+                pad_begin[dim] = pad_end[dim] = p.padding[dim];
+            }
+            out[dim] = conv_output_extent(in[dim], k[dim], p.stride[dim], pad_begin[dim] + pad_end[dim], p.dilation[dim]);
+        }
+        for (int dim = 0; dim < 2; ++dim)
+        {
+            if (out[dim] < 1)
+            {
+                throw std::invalid_argument(detail::str(
+                    op, ": expected the dilated kernel to fit in the padded input, got input shape ", shape_str(x),
+                    " and weight shape ", shape_str(weight), ": padded input ", k_dim_name[dim], " ", in[dim], " + ",
+                    pad_begin[dim] + pad_end[dim], " = ", in[dim] + pad_begin[dim] + pad_end[dim],
+                    " < dilated kernel ", k_dim_name[dim], " ", p.dilation[dim], "*(", k[dim], "-1) + 1 = ",
+                    p.dilation[dim] * (k[dim] - 1) + 1, ", so output ", k_dim_name[dim], " = ",
+                    conv_formula(dim, in[dim], k[dim], p.stride[dim], pad_begin[dim], pad_end[dim], p.dilation[dim]),
+                    "; use more padding, a smaller kernel or dilation, or a larger input"));
+            }
+        }
+        g.h_out = out[0];
+        g.w_out = out[1];
+        g.stride_h = p.stride[0];
+        g.stride_w = p.stride[1];
+        g.pad_top = pad_begin[0];
+        g.pad_left = pad_begin[1];
+        g.dilation_h = p.dilation[0];
+        g.dilation_w = p.dilation[1];
+        return g;
+    }
+
+    conv_geometry conv_transpose2d_geometry(const shape_t& x, const shape_t& weight,
+                                            const std::optional<shape_t>& bias_shape,
+                                            const conv_transpose2d_params& p)
+    {
+        const char* op = "conv_transpose2d";
+        check_common(op, x, weight, "(C_in, C_out/groups, kH, kW)", p.stride, p.padding, p.dilation, p.groups);
+        // The transposed op's input plays the convolution's output: read its sizes into h_out, w_out.
+        const conv_geometry in_geom = base_geometry(x, weight, p.groups);
+        conv_geometry g = in_geom;
+        g.c_out = in_geom.c_in;
+        g.h_out = in_geom.h;
+        g.w_out = in_geom.w;
+        if (weight[0] != g.c_out)
+        {
+            throw std::invalid_argument(detail::str(op, ": weight of shape ", shape_str(weight),
+                                                    " expects C_in = weight.shape[0] = ", weight[0],
+                                                    " input channels, got input shape ", shape_str(x), " with C_in=",
+                                                    g.c_out, "; the weight must be (C_in, C_out/groups, kH, kW)"));
+        }
+        if (g.c_out % p.groups != 0)
+        {
+            throw std::invalid_argument(detail::str(op, ": input channels C_in=", g.c_out,
+                                                    " must be divisible by groups=", p.groups, ", got input shape ",
+                                                    shape_str(x), "; choose groups dividing C_in=", g.c_out));
+        }
+        g.c_in = weight[1] * p.groups;
+        check_bias(op, bias_shape, g.c_in);
+
+        const std::int64_t in[2] = {g.h_out, g.w_out}, k[2] = {g.kh, g.kw};
+        if (p.output_padding[0] < 0 || p.output_padding[1] < 0)
+        {
+            throw std::invalid_argument(detail::str(op, ": output_padding must be >= 0 in each dimension, got output_padding=",
+                                                    pair_str(p.output_padding)));
+        }
+        pair_t output_padding = p.output_padding;
+        if (p.output_size)
+        {
+            const pair_t& want = *p.output_size;
+            for (int dim = 0; dim < 2; ++dim)
+            {
+                const std::int64_t lo =
+                    conv_transpose_output_extent(in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim], 0);
+                const std::int64_t hi = lo + p.stride[dim] - 1;
+                if (want[dim] < lo || want[dim] > hi)
+                {
+                    throw std::invalid_argument(detail::str(
+                        op, ": output_size must lie within the reachable range, got output_size=", pair_str(want),
+                        " for input shape ", shape_str(x), " and weight shape ", shape_str(weight), ": the ",
+                        k_dim_name[dim], " must be in [", lo, ", ", hi, "], where minimum = ",
+                        transpose_formula(dim, in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim], 0),
+                        " and maximum = minimum + stride - 1 = ", lo, " + ", p.stride[dim], " - 1 = ", hi));
+                }
+                output_padding[dim] = want[dim] - lo;
+            }
+        }
+        else
+        {
+            for (int dim = 0; dim < 2; ++dim)
+            {
+                const std::int64_t op_v = output_padding[dim], s = p.stride[dim], d = p.dilation[dim];
+                if (op_v >= s && op_v >= d)
+                {
+                    const bool by_stride = s >= d;
+                    throw std::invalid_argument(detail::str(
+                        op, ": output_padding must be smaller than stride or dilation, got output_padding=",
+                        pair_str(output_padding), " with stride=", pair_str(p.stride), " and dilation=",
+                        pair_str(p.dilation), "; set output_padding=", std::max(s, d) - 1, " for the ",
+                        k_dim_name[dim], " (must be < ", by_stride ? "stride=" : "dilation=", by_stride ? s : d,
+                        ") or pass output_size (one of the sizes that several input sizes map to under stride)"));
+                }
+            }
+        }
+        std::int64_t out[2];
+        for (int dim = 0; dim < 2; ++dim)
+        {
+            out[dim] = conv_transpose_output_extent(in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim],
+                                                    output_padding[dim]);
+            if (out[dim] < 1)
+            {
+                throw std::invalid_argument(detail::str(
+                    op, ": expected a positive output size, got input shape ", shape_str(x), " and weight shape ",
+                    shape_str(weight), " giving output ", k_dim_name[dim], " = ",
+                    transpose_formula(dim, in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim],
+                                      output_padding[dim]),
+                    "; reduce the padding (", p.padding[dim], ") or use a larger input or kernel"));
+            }
+        }
+        g.h = out[0];
+        g.w = out[1];
+        g.stride_h = p.stride[0];
+        g.stride_w = p.stride[1];
+        g.pad_top = p.padding[0];
+        g.pad_left = p.padding[1];
+        g.dilation_h = p.dilation[0];
+        g.dilation_w = p.dilation[1];
+        return g;
+    }
+}

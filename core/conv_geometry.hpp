@@ -1,0 +1,69 @@
+// Convolution geometry: the sizes every conv kernel works with, the two output-size rules
+// and the validation of user arguments against them (messages name the op, the shapes, the
+// rule and the fix). Pure integer arithmetic: no values, no gradients, no kernels here.
+#pragma once
+#include <adjoint/core/shape.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace adjoint
+{
+    using pair_t = std::array<std::int64_t, 2>;   // (height, width); also declared by autograd/conv.hpp
+
+    // Everything is described from the convolution's point of view. A transposed convolution
+    // is the input gradient of a convolution, so it is described by that convolution:
+    // its input is the `output` below and its output is the `image`.
+    //
+    //   image   [n, c_in, h, w]                  conv input / transposed-conv output
+    //   output  [n, c_out, h_out, w_out]         conv output / transposed-conv input
+    //   weight  [c_out, c_in / groups, kh, kw]   conv weight; the transposed op's weight
+    //                                            [C_in, C_out/groups, kH, kW] is the same array
+    //
+    // Image row ih = oh*stride_h - pad_top + ki*dilation_h (and the same for columns): padding
+    // at the bottom/right is implied by h_out and h, which are always explicit, so asymmetric
+    // 'same' padding and output_padding need no extra fields.
+    struct conv_geometry
+    {
+        std::int64_t n = 0, c_in = 0, h = 0, w = 0;
+        std::int64_t c_out = 0, kh = 0, kw = 0, h_out = 0, w_out = 0;
+        std::int64_t stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
+        std::int64_t dilation_h = 1, dilation_w = 1, groups = 1;
+
+        shape_t image_shape() const { return {n, c_in, h, w}; }
+        shape_t output_shape() const { return {n, c_out, h_out, w_out}; }
+        shape_t weight_shape() const { return {c_out, c_in / groups, kh, kw}; }
+    };
+
+    // The size rules, per dimension. pad_total is the sum of both sides' padding; division
+    // rounds towards minus infinity, so a too-large kernel gives a size below 1.
+    std::int64_t conv_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad_total,
+                                    std::int64_t dilation);
+    std::int64_t conv_transpose_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride,
+                                              std::int64_t padding, std::int64_t dilation,
+                                              std::int64_t output_padding);
+
+    struct conv2d_params
+    {
+        pair_t stride{1, 1}, padding{0, 0}, dilation{1, 1};
+        std::int64_t groups = 1;
+        bool same_padding = false;   // PyTorch's padding='same': output size = input size, stride 1
+    };
+
+    struct conv_transpose2d_params
+    {
+        pair_t stride{1, 1}, padding{0, 0}, output_padding{0, 0}, dilation{1, 1};
+        std::int64_t groups = 1;
+        std::optional<pair_t> output_size;   // overrides output_padding when given
+    };
+
+    // Validate (x, weight, bias) shapes against the params and return the geometry, with n = 1
+    // for an unbatched [C, H, W] input. Every failure is a std::invalid_argument naming the op
+    // ("conv2d" / "conv_transpose2d"); bias_shape is nullopt when there is no bias.
+    conv_geometry conv2d_geometry(const shape_t& x, const shape_t& weight, const std::optional<shape_t>& bias_shape,
+                                  const conv2d_params& params);
+    conv_geometry conv_transpose2d_geometry(const shape_t& x, const shape_t& weight,
+                                            const std::optional<shape_t>& bias_shape,
+                                            const conv_transpose2d_params& params);
+}
