@@ -182,4 +182,9 @@ namespace adjoint
         const auto dof = std::max<std::int64_t>(count(x, ax) - correction, 0);
         return sum(d * d, ax, keepdim) * (1.0 / static_cast<double>(dof));
     }
+
+    Tensor var(const Tensor& x, std::initializer_list<std::int64_t> axes, std::int64_t correction, bool keepdim)
+    {
+        return var(x, std::vector<std::int64_t>(axes), correction, keepdim);
+    }
 }

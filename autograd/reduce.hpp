@@ -4,6 +4,8 @@
 #pragma once
 #include <adjoint/autograd/tensor.hpp>
 
+#include <initializer_list>
+
 namespace adjoint
 {
     Tensor sum(const Tensor& x);
@@ -19,5 +21,8 @@ namespace adjoint
     // Variance with Bessel's correction by default (correction = 1), as torch.var.
     Tensor var(const Tensor& x, std::int64_t correction = 1);
     Tensor var(const Tensor& x, const std::vector<std::int64_t>& axes, std::int64_t correction = 1,
+               bool keepdim = false);
+    // Takes braced axes: without it var(x, {1}) would silently bind {1} to `correction`.
+    Tensor var(const Tensor& x, std::initializer_list<std::int64_t> axes, std::int64_t correction = 1,
                bool keepdim = false);
 }
