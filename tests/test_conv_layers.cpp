@@ -216,6 +216,14 @@ TEST(ConvLayers, ForwardIsTheFunctionalOpWithTheLayersParameters)
     auto ot = conv_transpose2d_options().stride(2).padding(1).output_padding(1).groups(2);
     EXPECT_TENSOR_NEAR(up(x), conv_transpose2d(x, up.weight(), Tensor(), ot), 0.0, 0.0);
     EXPECT_TENSOR_SHAPE(up(x), {2, 6, 14, 12});
+
+    // "same" keeps the spatial size, even for an even, dilated kernel; depthwise is groups == C_in.
+    Conv2d same(Conv2dOptions(4, 4, {4, 3}).padding("same").dilation(1, 2).groups(4));
+    same.to(float64);
+    EXPECT_TENSOR_SHAPE(same(x), {2, 4, 7, 6});
+    EXPECT_TENSOR_SHAPE(same.weight(), {4, 1, 4, 3});
+    auto os = conv2d_options().padding("same").dilation(1, 2).groups(4);
+    EXPECT_TENSOR_NEAR(same(x), conv2d(x, same.weight(), same.bias(), os), 0.0, 0.0);
 }
 
 TEST(ConvLayers, SequentialDownThenUpReachesEveryParameter)
