@@ -10,7 +10,10 @@ namespace adjoint
 {
     void manual_seed(std::uint64_t seed) { kernels::seed_global_generator(seed); }
 
-    Tensor rand(const shape_t& shape, adjoint::dtype dt) { return Tensor(kernels::random_uniform(shape, 0.0, 1.0, dt)); }
+    Tensor rand(const shape_t& shape, adjoint::dtype dt)
+    {
+        return Tensor(kernels::random_uniform(shape, 0.0, 1.0, dt));
+    }
 
     Tensor randn(const shape_t& shape, adjoint::dtype dt) { return Tensor(kernels::random_normal(shape, dt)); }
 

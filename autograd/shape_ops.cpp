@@ -234,8 +234,8 @@ namespace adjoint::detail
         const std::int64_t n = static_cast<std::int64_t>(shape.size()) + 1;
         if (axis < -n || axis >= n)
         {
-            throw std::invalid_argument(str(op, ": axis must be in [", -n, ", ", n - 1, "] to insert a new axis into shape ",
-                                            shape_str(shape), ", got ", axis));
+            throw std::invalid_argument(str(op, ": axis must be in [", -n, ", ", n - 1,
+                                            "] to insert a new axis into shape ", shape_str(shape), ", got ", axis));
         }
         return axis < 0 ? axis + n : axis;
     }
@@ -344,9 +344,9 @@ namespace adjoint
         const std::size_t n = static_cast<std::size_t>(x.dim());
         if (pads.size() % 2 != 0 || pads.size() > 2 * n)
         {
-            throw std::invalid_argument(detail::str("pad: pads must be (before, after) pairs, last axis first, at most ",
-                                                    2 * n, " values for shape ", shape_str(x.shape()), ", got ",
-                                                    pads.size(), " values ", shape_str(pads)));
+            throw std::invalid_argument(detail::str("pad: pads must be (before, after) pairs, last axis first, ",
+                                                    "at most ", 2 * n, " values for shape ", shape_str(x.shape()),
+                                                    ", got ", pads.size(), " values ", shape_str(pads)));
         }
         std::vector<std::pair<std::int64_t, std::int64_t>> widths(n, {0, 0});
         std::vector<std::int64_t> negated(pads.size());

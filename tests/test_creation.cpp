@@ -65,7 +65,8 @@ TEST(Creation, Constants)
     EXPECT_EQ(zeros_like(x).dtype(), float64);
     EXPECT_FALSE(ones_like(x).requires_grad());
     EXPECT_FALSE(zeros({1}).requires_grad());
-    expect_error<std::invalid_argument>([] { zeros({2, -1}); }, "array: dimensions must be non-negative, got shape (2, -1)");
+    expect_error<std::invalid_argument>([] { zeros({2, -1}); },
+                                        "array: dimensions must be non-negative, got shape (2, -1)");
 }
 
 // ---- arange ----

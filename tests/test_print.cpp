@@ -31,7 +31,8 @@ namespace
     std::string values_text(const Tensor& t)
     {
         const std::string s = to_string(t);
-        const std::string suffix = detail::str(", shape=", shape_str(t.shape()), ", dtype=", dtype_name(t.dtype()), ")");
+        const std::string suffix =
+            detail::str(", shape=", shape_str(t.shape()), ", dtype=", dtype_name(t.dtype()), ")");
         EXPECT_EQ(s.rfind("tensor(", 0), 0u) << s;
         EXPECT_EQ(s.substr(s.size() - std::min(s.size(), suffix.size())), suffix) << s;
         return s.substr(7, s.size() - 7 - std::min(s.size() - 7, suffix.size()));
