@@ -36,12 +36,15 @@ namespace adjoint
         }
 
         // "(H_in-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1 = (3-1)*2 - 2*0 + 1*(3-1) + 1 + 1 = 8"
+        // With op < 0 the output_padding term is left out: the minimum size that output_size starts from.
         std::string transpose_formula(int dim, std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
                                       std::int64_t d, std::int64_t op)
         {
+            const bool with_op = op >= 0;
             return detail::str("(", k_in_name[dim], "_in-1)*stride - 2*padding + dilation*(", k_kernel_name[dim],
-                               "-1) + output_padding + 1 = (", in, "-1)*", s, " - 2*", p, " + ", d, "*(", k, "-1) + ",
-                               op, " + 1 = ", conv_transpose_output_extent(in, k, s, p, d, op));
+                               "-1)", with_op ? " + output_padding" : "", " + 1 = (", in, "-1)*", s, " - 2*", p, " + ",
+                               d, "*(", k, "-1)", with_op ? detail::str(" + ", op) : std::string(), " + 1 = ",
+                               conv_transpose_output_extent(in, k, s, p, d, with_op ? op : 0));
         }
 
         // The checks both ops share: ranks, kernel extent, hyper-parameter ranges.
@@ -250,7 +253,7 @@ namespace adjoint
                         op, ": output_size must lie within the reachable range, got output_size=", pair_str(want),
                         " for input shape ", shape_str(x), " and weight shape ", shape_str(weight), ": the ",
                         k_dim_name[dim], " must be in [", lo, ", ", hi, "], where minimum = ",
-                        transpose_formula(dim, in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim], 0),
+                        transpose_formula(dim, in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim], -1),
                         " and maximum = minimum + stride - 1 = ", lo, " + ", p.stride[dim], " - 1 = ", hi));
                 }
                 output_padding[dim] = want[dim] - lo;
