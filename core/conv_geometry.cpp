@@ -22,16 +22,20 @@ namespace adjoint
 
         std::string pair_str(const pair_t& p) { return detail::str("(", p[0], ", ", p[1], ")"); }
 
+        // "2*1" for symmetric padding, "1 + 2" for the asymmetric 'same' of an even kernel.
+        std::string pad_sum_str(std::int64_t pad_begin, std::int64_t pad_end)
+        {
+            return pad_begin == pad_end ? detail::str("2*", pad_begin) : detail::str(pad_begin, " + ", pad_end);
+        }
+
         // "floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1 = floor((5 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 3"
         std::string conv_formula(int dim, std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad_begin,
                                  std::int64_t pad_end, std::int64_t d)
         {
-            const bool symmetric = pad_begin == pad_end;
-            const std::string pad_sym = symmetric ? "2*padding" : "pad_begin + pad_end";
-            const std::string pad_num =
-                symmetric ? detail::str("2*", pad_begin) : detail::str(pad_begin, " + ", pad_end);
+            const std::string pad_sym = pad_begin == pad_end ? "2*padding" : "pad_begin + pad_end";
             return detail::str("floor((", k_in_name[dim], " + ", pad_sym, " - dilation*(", k_kernel_name[dim],
-                               "-1) - 1) / stride) + 1 = floor((", in, " + ", pad_num, " - ", d, "*(", k, "-1) - 1) / ",
+                               "-1) - 1) / stride) + 1 = floor((", in, " + ", pad_sum_str(pad_begin, pad_end), " - ", d,
+                               "*(", k, "-1) - 1) / ",
                                s, ") + 1 = ", conv_output_extent(in, k, s, pad_begin + pad_end, d));
         }
 
@@ -186,7 +190,7 @@ namespace adjoint
                 throw std::invalid_argument(detail::str(
                     op, ": expected the dilated kernel to fit in the padded input, got input shape ", shape_str(x),
                     " and weight shape ", shape_str(weight), ": padded input ", k_dim_name[dim], " ", in[dim], " + ",
-                    pad_begin[dim] + pad_end[dim], " = ", in[dim] + pad_begin[dim] + pad_end[dim],
+                    pad_sum_str(pad_begin[dim], pad_end[dim]), " = ", in[dim] + pad_begin[dim] + pad_end[dim],
                     " < dilated kernel ", k_dim_name[dim], " ", p.dilation[dim], "*(", k[dim], "-1) + 1 = ",
                     p.dilation[dim] * (k[dim] - 1) + 1, ", so output ", k_dim_name[dim], " = ",
                     conv_formula(dim, in[dim], k[dim], p.stride[dim], pad_begin[dim], pad_end[dim], p.dilation[dim]),
@@ -221,7 +225,8 @@ namespace adjoint
             throw std::invalid_argument(detail::str(op, ": weight of shape ", shape_str(weight),
                                                     " expects C_in = weight.shape[0] = ", weight[0],
                                                     " input channels, got input shape ", shape_str(x), " with C_in=",
-                                                    g.c_out, "; the weight must be (C_in, C_out/groups, kH, kW)"));
+                                                    g.c_out, "; the weight must be (C_in, C_out/groups, kH, kW) = (",
+                                                    g.c_out, ", C_out/groups, ", g.kh, ", ", g.kw, ")"));
         }
         if (g.c_out % p.groups != 0)
         {
@@ -267,12 +272,14 @@ namespace adjoint
                 if (op_v >= s && op_v >= d)
                 {
                     const bool by_stride = s >= d;
+                    const bool square = output_padding[0] == output_padding[1] && p.stride[0] == p.stride[1] &&
+                                        p.dilation[0] == p.dilation[1];
                     throw std::invalid_argument(detail::str(
                         op, ": output_padding must be smaller than stride or dilation, got output_padding=",
                         pair_str(output_padding), " with stride=", pair_str(p.stride), " and dilation=",
-                        pair_str(p.dilation), "; set output_padding=", std::max(s, d) - 1, " for the ",
-                        k_dim_name[dim], " (must be < ", by_stride ? "stride=" : "dilation=", by_stride ? s : d,
-                        ") or pass output_size (one of the sizes that several input sizes map to under stride)"));
+                        pair_str(p.dilation), "; set output_padding=", std::max(s, d) - 1,
+                        square ? "" : detail::str(" for the ", k_dim_name[dim]), " (must be < ",
+                        by_stride ? "stride=" : "dilation=", by_stride ? s : d, ") or pass output_size"));
                 }
             }
         }
