@@ -1,11 +1,13 @@
-// Elementwise kernels through xtensor expressions: broadcasting comes from xtensor,
-// the dtype switch from detail::dispatch (see elementwise.hpp).
+// Elementwise kernels through xtensor expressions over contiguous rows: broadcasting is planned
+// here as rows of a stepping and a repeated operand, the dtype switch comes from
+// detail::dispatch (see elementwise.hpp).
 #include <adjoint/core/elementwise.hpp>
 #include <adjoint/core/reduce.hpp>
 #include <adjoint/core/xt.hpp>
 
 #include <xtensor/xoperation.hpp>
 
+#include <array>
 #include <cmath>
 
 namespace adjoint::kernels
@@ -51,29 +53,137 @@ namespace adjoint::kernels
         }
     }
 
+    namespace
+    {
+        // A broadcast binary op as rows: `rows` runs of `length` contiguous output elements,
+        // where each operand either walks along the row (step 1) or repeats one value (step 0).
+        // Adjacent dimensions are merged wherever both operands allow, so same shapes give one
+        // row, and a bias over channels gives rows as long as the spatial extent.
+        struct row_plan
+        {
+            shape_t outer;                        // merged dims before the row
+            shape_t a_strides, b_strides;         // per outer dim, in elements (0 = repeat)
+            std::int64_t length = 1;
+            std::int64_t a_step = 1, b_step = 1;  // 1 or 0 along the row
+        };
+
+        shape_t broadcast_strides(const shape_t& from, const shape_t& to)
+        {
+            const std::size_t lead = to.size() - from.size();
+            const shape_t contiguous = contiguous_strides(from);
+            shape_t out(to.size(), 0);
+            for (std::size_t i = lead; i < to.size(); ++i)
+            {
+                out[i] = from[i - lead] == 1 ? 0 : contiguous[i - lead];
+            }
+            return out;
+        }
+
+        row_plan plan_rows(const shape_t& a, const shape_t& b, const shape_t& out)
+        {
+            const shape_t sa = broadcast_strides(a, out), sb = broadcast_strides(b, out);
+            shape_t dims, da, db;
+            for (std::size_t i = 0; i < out.size(); ++i)
+            {
+                if (out[i] == 1)
+                {
+                    continue;   // contributes no stepping
+                }
+                if (!dims.empty() && da.back() == sa[i] * out[i] && db.back() == sb[i] * out[i])
+                {
+                    dims.back() *= out[i];
+                    da.back() = sa[i];
+                    db.back() = sb[i];
+                }
+                else
+                {
+                    dims.push_back(out[i]);
+                    da.push_back(sa[i]);
+                    db.push_back(sb[i]);
+                }
+            }
+            row_plan p;
+            if (!dims.empty())
+            {
+                p.length = dims.back();
+                p.a_step = da.back();
+                p.b_step = db.back();
+                dims.pop_back();
+                da.pop_back();
+                db.pop_back();
+            }
+            p.outer = dims;
+            p.a_strides = da;
+            p.b_strides = db;
+            return p;
+        }
+
+        // A 1-d view of n elements at p, with a fixed-rank shape (no allocation per row).
+        template <class T>
+        auto row(T* p, std::int64_t n)
+        {
+            return xt::adapt(p, static_cast<std::size_t>(n), xt::no_ownership(),
+                             std::array<std::size_t, 1>{static_cast<std::size_t>(n)});
+        }
+
+        template <class T>
+        void binary_rows(binary_op op, const row_plan& p, const T* a, const T* b, T* out)
+        {
+            std::vector<std::int64_t> index(p.outer.size(), 0);
+            std::int64_t oa = 0, ob = 0;
+            const std::int64_t rows = shape_numel(p.outer);
+            for (std::int64_t r = 0; r < rows; ++r)
+            {
+                auto o = row(out + r * p.length, p.length);
+                if (p.a_step == 1 && p.b_step == 1)
+                {
+                    assign_binary<T>(op, o, row(a + oa, p.length), row(b + ob, p.length));
+                }
+                else if (p.a_step == 1)
+                {
+                    assign_binary<T>(op, o, row(a + oa, p.length), xt::xscalar<T>(b[ob]));
+                }
+                else
+                {
+                    assign_binary<T>(op, o, xt::xscalar<T>(a[oa]), row(b + ob, p.length));
+                }
+                // Odometer over the outer dims, keeping both operands' offsets in step.
+                for (std::size_t d = index.size(); d-- > 0;)
+                {
+                    oa += p.a_strides[d];
+                    ob += p.b_strides[d];
+                    if (++index[d] < p.outer[d])
+                    {
+                        break;
+                    }
+                    oa -= p.a_strides[d] * p.outer[d];
+                    ob -= p.b_strides[d] * p.outer[d];
+                    index[d] = 0;
+                }
+            }
+        }
+    }
+
     array binary(binary_op op, const array& a, const array& b)
     {
-        array out = array::empty(broadcast_shapes(a.shape(), b.shape(), "binary op"), a.dtype());
+        const shape_t shape = broadcast_shapes(a.shape(), b.shape(), "binary op");
+        array out = array::empty(shape, a.dtype());
+        const row_plan p = plan_rows(a.shape(), b.shape(), shape);
+        if (out.numel() == 0)
+        {
+            return out;
+        }
         detail::dispatch(a.dtype(), [&](auto t) {
             using T = decltype(t);
-            if (a.shape() == b.shape())
+            if (p.length >= 16 || p.outer.empty())
             {
-                auto o = flat<T>(out);
-                assign_binary<T>(op, o, flat<T>(a), flat<T>(b));
-            }
-            else if (b.numel() == 1)
-            {
-                // Tensor-scalar arithmetic (x * 2.0) is common enough to deserve the flat path too.
-                auto o = flat<T>(out);
-                assign_binary<T>(op, o, flat<T>(a), xt::xscalar<T>(b.data<T>()[0]));
-            }
-            else if (a.numel() == 1)
-            {
-                auto o = flat<T>(out);
-                assign_binary<T>(op, o, xt::xscalar<T>(a.data<T>()[0]), flat<T>(b));
+                // Contiguous rows (all of it for same shapes or a scalar operand): xtensor's
+                // linear loops over each row.
+                binary_rows<T>(op, p, a.data<T>(), b.data<T>(), out.data<T>());
             }
             else
             {
+                // Short rows would spend more time setting up than computing: n-d broadcasting.
                 auto o = detail::xview<T>(out);
                 assign_binary<T>(op, o, detail::xview<T>(a), detail::xview<T>(b));
             }

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 using namespace adjoint;
 using namespace ops_test;
@@ -137,6 +139,35 @@ TEST(Elementwise, ScalarOperandsTakeTheFlatPath)
     EXPECT_TENSOR_SHAPE(y, {1, 3});
     EXPECT_TENSOR_NEAR(y, tensor({{0.0, 1.0, 3.0}}, float64), 0.0, 0.0);
     EXPECT_TENSOR_NEAR(full({1, 1}, 1.0, float64) - x, tensor({{0.0, -1.0, -3.0}}, float64), 0.0, 0.0);
+}
+
+TEST(Elementwise, BroadcastLayoutsMatchExplicitExpansion)
+{
+    // The kernel plans broadcasting as rows (long rows of a stepping and a repeated operand,
+    // short rows through xtensor); each layout must equal expanding both operands first.
+    const std::vector<std::pair<shape_t, shape_t>> layouts = {
+        {{3, 1, 20}, {1, 4, 20}},   // rows of 20, outer dims stepping differently
+        {{1, 40}, {30, 1}},         // outer product: a steps along the row, b repeats
+        {{30, 1}, {1, 40}},         // the other way round
+        {{2, 3, 17}, {3, 1}},       // b repeats along rows of 17
+        {{2, 1, 3, 1}, {4, 1, 5}},  // short rows
+        {{5, 1, 1}, {}},            // a scalar operand
+        {{4, 20}, {1, 1, 1, 20}},   // extra leading size-1 dims on one side
+    };
+    for (const auto& [sa, sb] : layouts)
+    {
+        const Tensor a = irregular(sa, 0.5, 2.0).detach(), b = irregular(sb, 0.3, 1.7).detach();
+        const shape_t out = broadcast_shapes(sa, sb, "test");
+        const Tensor ea = expand(a, out).detach(), eb = expand(b, out).detach();
+        const auto where = shape_str(sa) + " with " + shape_str(sb);
+        EXPECT_TENSOR_NEAR(a + b, ea + eb, 0.0, 0.0) << where;
+        EXPECT_TENSOR_NEAR(a - b, ea - eb, 0.0, 0.0) << where;
+        EXPECT_TENSOR_NEAR(b / a, eb / ea, 0.0, 0.0) << where;
+        EXPECT_TENSOR_NEAR(pow(a, b), pow(ea, eb), 0.0, 0.0) << where;
+        EXPECT_TENSOR_NEAR(maximum(a, b), maximum(ea, eb), 0.0, 0.0) << where;
+        EXPECT_TENSOR_NEAR(a < b, ea < eb, 0.0, 0.0) << where;
+    }
+    EXPECT_TENSOR_SHAPE(zeros({0, 3}) * zeros({3}), {0, 3});
 }
 
 TEST(Elementwise, Float32MatchesFloat64)
