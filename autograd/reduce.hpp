@@ -1,6 +1,10 @@
 // Differentiable reductions over all elements or given axes, with keepdim: sum, mean,
 // max/min (gradient to the first maximal element, as in PyTorch's max along an axis;
 // to all tied elements equally for full reductions), var; argmax/argmin (no gradient).
+// Axes may be negative; a repeated axis is an error; an empty axes list reduces nothing
+// (NumPy's rule, unlike torch.sum(dim=[])). NaN counts as the maximum and the minimum, so it
+// propagates. max/min/argmax/argmin of an empty tensor or along an empty axis are errors;
+// sum of nothing is 0, mean and var of nothing are NaN, as in PyTorch.
 #pragma once
 #include <adjoint/autograd/tensor.hpp>
 
