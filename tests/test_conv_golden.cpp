@@ -260,3 +260,47 @@ TEST(ConvSizes, PublicHelpersFollowPyTorch)
     EXPECT_THROW(conv2d_output_size(5, 3, 0, 0, 1), std::invalid_argument);
     EXPECT_THROW(conv_transpose2d_output_size(5, 3, 1, 0, 0), std::invalid_argument);
 }
+
+// Worked by hand: overlapping taps under stride (the checkerboard pattern) and the row that
+// output_padding adds: with no padding to give back, no input reaches it, so it holds the bias.
+TEST(ConvHandWorked, StridedTransposeOverlapAndOutputPadding)
+{
+    Tensor x = ones({1, 1, 2, 2}, float64);
+    Tensor k = ones({1, 1, 3, 3}, float64);
+    EXPECT_TENSOR_NEAR(conv_transpose2d(x, k, Tensor(), conv_transpose2d_options().stride(2)),
+                       tensor({{{{1, 1, 2, 1, 1},
+                                 {1, 1, 2, 1, 1},
+                                 {2, 2, 4, 2, 2},
+                                 {1, 1, 2, 1, 1},
+                                 {1, 1, 2, 1, 1}}}}, float64),
+                       0.0, 0.0);
+    EXPECT_TENSOR_NEAR(conv_transpose2d(x, k, tensor({0.5}, float64),
+                                        conv_transpose2d_options().stride(2).output_padding(1, 0)),
+                       tensor({{{{1.5, 1.5, 2.5, 1.5, 1.5},
+                                 {1.5, 1.5, 2.5, 1.5, 1.5},
+                                 {2.5, 2.5, 4.5, 2.5, 2.5},
+                                 {1.5, 1.5, 2.5, 1.5, 1.5},
+                                 {1.5, 1.5, 2.5, 1.5, 1.5},
+                                 {0.5, 0.5, 0.5, 0.5, 0.5}}}}, float64),
+                       0.0, 0.0);
+    // With padding 1 the added row is one that padding had cropped: it gets values back.
+    EXPECT_TENSOR_NEAR(conv_transpose2d(x, k, Tensor(), conv_transpose2d_options().stride(2).padding(1).output_padding(1, 0)),
+                       tensor({{{{1, 2, 1}, {2, 4, 2}, {1, 2, 1}, {1, 2, 1}}}}, float64), 0.0, 0.0);
+}
+
+// Worked by hand on x = arange(16) as 4x4 (x[i, j] = 4i + j) with the kernel [[1, 2], [3, 4]].
+TEST(ConvHandWorked, DilationStrideAndPadding)
+{
+    Tensor x = reshape(arange(16.0, float64), {1, 1, 4, 4});
+    Tensor k = tensor({{{{1, 2}, {3, 4}}}}, float64);
+    // Dilation 2 reads x[i, j], x[i, j+2], x[i+2, j], x[i+2, j+2]: 10*x[i, j] + 2*2 + 3*8 + 4*10.
+    EXPECT_TENSOR_NEAR(conv2d(x, k, Tensor(), conv2d_options().dilation(2)),
+                       tensor({{{{68, 78}, {108, 118}}}}, float64), 0.0, 0.0);
+    // Stride 2, padding 1: output (oh, ow) reads rows 2oh-1, 2oh and columns 2ow-1, 2ow; the
+    // border outputs see only the taps that land inside the image.
+    EXPECT_TENSOR_NEAR(conv2d(x, k, Tensor(), conv2d_options().stride(2).padding(1)),
+                       tensor({{{{4 * 0, 3 * 1 + 4 * 2, 3 * 3},
+                                 {2 * 4 + 4 * 8, 1 * 5 + 2 * 6 + 3 * 9 + 4 * 10, 1 * 7 + 3 * 11},
+                                 {2 * 12, 1 * 13 + 2 * 14, 1 * 15}}}}, float64),
+                       0.0, 0.0);
+}
