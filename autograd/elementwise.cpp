@@ -58,6 +58,19 @@ namespace adjoint
         {
             return x;
         }
+        // Reachable: aligned from the right, every target dimension equals the input's or is 1.
+        const shape_t& xs = x.shape();
+        bool reachable = shape.size() <= xs.size();
+        for (std::size_t i = 0; reachable && i < shape.size(); ++i)
+        {
+            const std::int64_t d = xs[xs.size() - shape.size() + i];
+            reachable = shape[i] == d || shape[i] == 1;
+        }
+        if (!reachable)
+        {
+            throw std::invalid_argument(detail::str("sum_to: target shape must broadcast to the input's shape ",
+                                                    shape_str(x.shape()), ", got ", shape_str(shape)));
+        }
         return detail::record(kernels::sum_to(x.data(), shape), "sum_to", {x},
                               [xs = x.shape()](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {expand(g, xs)};

@@ -29,6 +29,7 @@ namespace adjoint
     Tensor log(const Tensor& x);
     Tensor sqrt(const Tensor& x);
     Tensor abs(const Tensor& x);                           // gradient sign(x), 0 at 0
+    // min > max is an error (PyTorch would silently return max everywhere).
     Tensor clamp(const Tensor& x, double min = -std::numeric_limits<double>::infinity(),
                  double max = std::numeric_limits<double>::infinity());
     Tensor relu(const Tensor& x);

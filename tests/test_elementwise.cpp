@@ -340,3 +340,14 @@ TEST(ElementwiseErrors, ClampBoundsOutOfOrder)
 {
     expect_error<std::invalid_argument>([] { clamp(zeros({2}), 1.0, -1.0); }, "clamp: min must be <= max, got min=1, max=-1");
 }
+
+TEST(ElementwiseErrors, SumToUnreachableShape)
+{
+    const Tensor x = ones({2, 3}, float64);
+    EXPECT_TENSOR_NEAR(sum_to(x, {3}), tensor({2.0, 2.0, 2.0}, float64), 0.0, 0.0);
+    EXPECT_TENSOR_NEAR(sum_to(x, {2, 1}), full({2, 1}, 3.0, float64), 0.0, 0.0);
+    expect_error<std::invalid_argument>([&] { sum_to(x, {4}); },
+                                        "sum_to: target shape must broadcast to the input's shape (2, 3), got (4,)");
+    expect_error<std::invalid_argument>([&] { sum_to(x, {1, 2, 3}); },
+                                        "sum_to: target shape must broadcast to the input's shape (2, 3), got (1, 2, 3)");
+}
