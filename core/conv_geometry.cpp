@@ -181,7 +181,8 @@ namespace adjoint
             {
                 pad_begin[dim] = pad_end[dim] = p.padding[dim];
             }
-            out[dim] = conv_output_extent(in[dim], k[dim], p.stride[dim], pad_begin[dim] + pad_end[dim], p.dilation[dim]);
+            out[dim] =
+                conv_output_extent(in[dim], k[dim], p.stride[dim], pad_begin[dim] + pad_end[dim], p.dilation[dim]);
         }
         for (int dim = 0; dim < 2; ++dim)
         {

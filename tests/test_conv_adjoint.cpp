@@ -77,11 +77,13 @@ TEST(ConvAdjoint, DotProductIdentityOverGrid)
                             Tensor x = randn({2, c_in, hw[0], hw[1]}, float64);
                             Tensor w = randn({c_out, c_in / groups, k[0], k[1]}, float64);
                             Tensor y = randn({2, c_out, h_out, w_out}, float64);
-                            const Tensor ax = conv2d(x, w, Tensor(),
-                                                     conv2d_options().stride(stride).padding(pad).dilation(dil).groups(groups));
+                            const Tensor ax =
+                                conv2d(x, w, Tensor(),
+                                       conv2d_options().stride(stride).padding(pad).dilation(dil).groups(groups));
                             // output_size picks the one transposed output that has x's shape.
                             const Tensor aty = conv_transpose2d(
-                                y, w, Tensor(), conv_transpose2d_options().stride(stride).padding(pad).dilation(dil).groups(groups),
+                                y, w, Tensor(),
+                                conv_transpose2d_options().stride(stride).padding(pad).dilation(dil).groups(groups),
                                 pair_t{hw[0], hw[1]});
                             expect_same_inner_product(ax, y, x, aty);
                             ++checked;
@@ -150,7 +152,7 @@ TEST(ConvAdjoint, Unbatched)
     Tensor w = randn({4, 3, 2, 3}, float64);
     const Tensor ax = conv2d(x, w, Tensor(), conv2d_options().stride(2, 1).padding(1, 0).dilation(1, 2));
     Tensor y = randn(ax.shape(), float64);
-    const Tensor aty = conv_transpose2d(y, w, Tensor(), conv_transpose2d_options().stride(2, 1).padding(1, 0).dilation(1, 2),
-                                        pair_t{6, 5});
+    const Tensor aty = conv_transpose2d(
+        y, w, Tensor(), conv_transpose2d_options().stride(2, 1).padding(1, 0).dilation(1, 2), pair_t{6, 5});
     expect_same_inner_product(ax, y, x, aty);
 }

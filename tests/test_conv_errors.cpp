@@ -32,8 +32,11 @@ TEST(ConvErrors, ChannelsNotDivisibleByGroups)
                    "conv2d: input channels C_in=6 must be divisible by groups=4, got input shape (1, 6, 5, 5); choose groups dividing both C_in=6 and C_out=4");
     expect_invalid([&] { conv2d(z({1, 4, 5, 5}), z({6, 1, 3, 3}), Tensor(), conv2d_options().groups(4)); },
                    "conv2d: output channels C_out=weight.shape[0]=6 must be divisible by groups=4, got weight shape (6, 1, 3, 3); choose groups dividing both C_in=4 and C_out=6");
-    expect_invalid([&] { conv_transpose2d(z({1, 3, 4, 4}), z({3, 1, 3, 3}), Tensor(), conv_transpose2d_options().groups(2)); },
-                   "conv_transpose2d: input channels C_in=3 must be divisible by groups=2, got input shape (1, 3, 4, 4); choose groups dividing C_in=3");
+    expect_invalid(
+        [&] {
+            conv_transpose2d(z({1, 3, 4, 4}), z({3, 1, 3, 3}), Tensor(), conv_transpose2d_options().groups(2));
+        },
+        "conv_transpose2d: input channels C_in=3 must be divisible by groups=2, got input shape (1, 3, 4, 4); choose groups dividing C_in=3");
 }
 
 TEST(ConvErrors, WeightChannelsDoNotMatchInput)
@@ -60,12 +63,19 @@ TEST(ConvErrors, HyperParametersOutOfRange)
 {
     expect_invalid([&] { conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv2d_options().stride(0, 1)); },
                    "conv2d: stride must be >= 1 in each dimension, got stride=(0, 1)");
-    expect_invalid([&] { conv_transpose2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv_transpose2d_options().dilation(1, 0)); },
-                   "conv_transpose2d: dilation must be >= 1 in each dimension, got dilation=(1, 0) (1 means an undilated kernel)");
+    expect_invalid(
+        [&] {
+            conv_transpose2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv_transpose2d_options().dilation(1, 0));
+        },
+        "conv_transpose2d: dilation must be >= 1 in each dimension, got dilation=(1, 0) (1 means an undilated kernel)");
     expect_invalid([&] { conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv2d_options().padding(-1)); },
                    "conv2d: padding must be >= 0 in each dimension, got padding=(-1, -1)");
-    expect_invalid([&] { conv_transpose2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv_transpose2d_options().output_padding(-1, 0)); },
-                   "conv_transpose2d: output_padding must be >= 0 in each dimension, got output_padding=(-1, 0)");
+    expect_invalid(
+        [&] {
+            conv_transpose2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(),
+                             conv_transpose2d_options().output_padding(-1, 0));
+        },
+        "conv_transpose2d: output_padding must be >= 0 in each dimension, got output_padding=(-1, 0)");
     expect_invalid([&] { conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv2d_options().groups(0)); },
                    "conv2d: groups must be >= 1, got groups=0");
 }
@@ -74,28 +84,48 @@ TEST(ConvErrors, KernelLargerThanPaddedInputShowsTheFormula)
 {
     expect_invalid([&] { conv2d(z({1, 1, 3, 3}), z({1, 1, 4, 4})); },
                    "conv2d: expected the dilated kernel to fit in the padded input, got input shape (1, 1, 3, 3) and weight shape (1, 1, 4, 4): padded input height 3 + 2*0 = 3 < dilated kernel height 1*(4-1) + 1 = 4, so output height = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1 = floor((3 + 2*0 - 1*(4-1) - 1) / 1) + 1 = 0; use more padding, a smaller kernel or dilation, or a larger input");
-    expect_invalid([&] { conv2d(z({2, 1, 5, 6}), z({1, 1, 3, 2}), Tensor(), conv2d_options().dilation(3, 1).padding(0, 1)); },
-                   "conv2d: expected the dilated kernel to fit in the padded input, got input shape (2, 1, 5, 6) and weight shape (1, 1, 3, 2): padded input height 5 + 2*0 = 5 < dilated kernel height 3*(3-1) + 1 = 7, so output height = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1 = floor((5 + 2*0 - 3*(3-1) - 1) / 1) + 1 = -1; use more padding, a smaller kernel or dilation, or a larger input");
+    expect_invalid(
+        [&] {
+            conv2d(z({2, 1, 5, 6}), z({1, 1, 3, 2}), Tensor(), conv2d_options().dilation(3, 1).padding(0, 1));
+        },
+        "conv2d: expected the dilated kernel to fit in the padded input, got input shape (2, 1, 5, 6) and weight shape (1, 1, 3, 2): padded input height 5 + 2*0 = 5 < dilated kernel height 3*(3-1) + 1 = 7, so output height = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1 = floor((5 + 2*0 - 3*(3-1) - 1) / 1) + 1 = -1; use more padding, a smaller kernel or dilation, or a larger input");
 }
 
 TEST(ConvErrors, OutputPaddingNotSmallerThanStrideOrDilation)
 {
-    expect_invalid([&] { conv_transpose2d(z({1, 1, 3, 3}), z({1, 1, 3, 3}), Tensor(), conv_transpose2d_options().stride(2).output_padding(2)); },
-                   "conv_transpose2d: output_padding must be smaller than stride or dilation, got output_padding=(2, 2) with stride=(2, 2) and dilation=(1, 1); set output_padding=1 (must be < stride=2) or pass output_size");
-    expect_invalid([&] { conv_transpose2d(z({1, 1, 3, 3}), z({1, 1, 3, 3}), Tensor(), conv_transpose2d_options().dilation(1, 3).output_padding(0, 3)); },
-                   "conv_transpose2d: output_padding must be smaller than stride or dilation, got output_padding=(0, 3) with stride=(1, 1) and dilation=(1, 3); set output_padding=2 for the width (must be < dilation=3) or pass output_size");
+    expect_invalid(
+        [&]
+        {
+            conv_transpose2d(z({1, 1, 3, 3}), z({1, 1, 3, 3}), Tensor(),
+                             conv_transpose2d_options().stride(2).output_padding(2));
+        },
+        "conv_transpose2d: output_padding must be smaller than stride or dilation, got output_padding=(2, 2) with stride=(2, 2) and dilation=(1, 1); set output_padding=1 (must be < stride=2) or pass output_size");
+    expect_invalid(
+        [&]
+        {
+            conv_transpose2d(z({1, 1, 3, 3}), z({1, 1, 3, 3}), Tensor(),
+                             conv_transpose2d_options().dilation(1, 3).output_padding(0, 3));
+        },
+        "conv_transpose2d: output_padding must be smaller than stride or dilation, got output_padding=(0, 3) with stride=(1, 1) and dilation=(1, 3); set output_padding=2 for the width (must be < dilation=3) or pass output_size");
 }
 
 TEST(ConvErrors, OutputSizeOutsideReachableRange)
 {
-    expect_invalid([&] { conv_transpose2d(z({1, 1, 3, 3}), z({1, 1, 3, 3}), Tensor(), conv_transpose2d_options().stride(2), pair_t{9, 7}); },
-                   "conv_transpose2d: output_size must lie within the reachable range, got output_size=(9, 7) for input shape (1, 1, 3, 3) and weight shape (1, 1, 3, 3): the height must be in [7, 8], where minimum = (H_in-1)*stride - 2*padding + dilation*(kH-1) + 1 = (3-1)*2 - 2*0 + 1*(3-1) + 1 = 7 and maximum = minimum + stride - 1 = 7 + 2 - 1 = 8");
+    expect_invalid(
+        [&] {
+            conv_transpose2d(z({1, 1, 3, 3}), z({1, 1, 3, 3}), Tensor(), conv_transpose2d_options().stride(2),
+                             pair_t{9, 7});
+        },
+        "conv_transpose2d: output_size must lie within the reachable range, got output_size=(9, 7) for input shape (1, 1, 3, 3) and weight shape (1, 1, 3, 3): the height must be in [7, 8], where minimum = (H_in-1)*stride - 2*padding + dilation*(kH-1) + 1 = (3-1)*2 - 2*0 + 1*(3-1) + 1 = 7 and maximum = minimum + stride - 1 = 7 + 2 - 1 = 8");
 }
 
 TEST(ConvErrors, TransposedOutputNotPositive)
 {
-    expect_invalid([&] { conv_transpose2d(z({1, 1, 1, 1}), z({1, 1, 1, 1}), Tensor(), conv_transpose2d_options().padding(1)); },
-                   "conv_transpose2d: expected a positive output size, got input shape (1, 1, 1, 1) and weight shape (1, 1, 1, 1) giving output height = (H_in-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1 = (1-1)*1 - 2*1 + 1*(1-1) + 0 + 1 = -1; reduce the padding (1) or use a larger input or kernel");
+    expect_invalid(
+        [&] {
+            conv_transpose2d(z({1, 1, 1, 1}), z({1, 1, 1, 1}), Tensor(), conv_transpose2d_options().padding(1));
+        },
+        "conv_transpose2d: expected a positive output size, got input shape (1, 1, 1, 1) and weight shape (1, 1, 1, 1) giving output height = (H_in-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1 = (1-1)*1 - 2*1 + 1*(1-1) + 0 + 1 = -1; reduce the padding (1) or use a larger input or kernel");
 }
 
 TEST(ConvErrors, BiasOfWrongLength)

@@ -284,8 +284,9 @@ TEST(ConvHandWorked, StridedTransposeOverlapAndOutputPadding)
                                  {0.5, 0.5, 0.5, 0.5, 0.5}}}}, float64),
                        0.0, 0.0);
     // With padding 1 the added row is one that padding had cropped: it gets values back.
-    EXPECT_TENSOR_NEAR(conv_transpose2d(x, k, Tensor(), conv_transpose2d_options().stride(2).padding(1).output_padding(1, 0)),
-                       tensor({{{{1, 2, 1}, {2, 4, 2}, {1, 2, 1}, {1, 2, 1}}}}, float64), 0.0, 0.0);
+    EXPECT_TENSOR_NEAR(
+        conv_transpose2d(x, k, Tensor(), conv_transpose2d_options().stride(2).padding(1).output_padding(1, 0)),
+        tensor({{{{1, 2, 1}, {2, 4, 2}, {1, 2, 1}, {1, 2, 1}}}}, float64), 0.0, 0.0);
 }
 
 // Worked by hand on x = arange(16) as 4x4 (x[i, j] = 4i + j) with the kernel [[1, 2], [3, 4]].

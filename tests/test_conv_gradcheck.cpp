@@ -43,7 +43,11 @@ TEST(ConvGradcheck, Conv2dGrid)
     {
         SCOPED_TRACE(detail::str("stride ", q.stride, " padding ", q.padding, " dilation ", q.dilation, " groups ",
                                  q.groups));
-        const auto opts = conv2d_options().stride(q.stride, 1).padding(q.padding, 1 - q.padding).dilation(q.dilation, 1).groups(q.groups);
+        const auto opts = conv2d_options()
+                              .stride(q.stride, 1)
+                              .padding(q.padding, 1 - q.padding)
+                              .dilation(q.dilation, 1)
+                              .groups(q.groups);
         Tensor x = leaf({2, 2 * q.groups, 5, 4});
         Tensor w = leaf({q.groups, 2, 2, 3});
         Tensor b = leaf({q.groups});
@@ -163,8 +167,8 @@ TEST(ConvBackwardStructure, Conv2dInputGradientIsConvTranspose2d)
     EXPECT_EQ(g[0].grad_fn()->next()[1], detail::edge_to_leaf(w));
     EXPECT_EQ(g[0].grad_fn()->next()[2], nullptr);   // no bias
     // ... and it is the public transposed op, value for value (same code path: bitwise equal).
-    const Tensor expected = conv_transpose2d(gy, w, Tensor(), conv_transpose2d_options().stride(2, 1).padding(1, 0).dilation(1, 2).groups(2),
-                                             pair_t{6, 5});
+    const Tensor expected = conv_transpose2d(
+        gy, w, Tensor(), conv_transpose2d_options().stride(2, 1).padding(1, 0).dilation(1, 2).groups(2), pair_t{6, 5});
     EXPECT_TENSOR_NEAR(g[0], expected, 0.0, 0.0);
 
     ASSERT_TRUE(g[1].grad_fn());
