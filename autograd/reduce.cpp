@@ -167,6 +167,23 @@ namespace adjoint
         return arg_along(kernels::extreme::min, "argmin", x, axis, keepdim);
     }
 
+    namespace
+    {
+        // The flat index of the first extreme element: the arg-reduction of the flattened tensor.
+        Tensor arg_all(kernels::extreme which, const char* op, const Tensor& x)
+        {
+            if (x.numel() == 0)
+            {
+                throw std::invalid_argument(detail::str(op, ": expected a non-empty tensor, got shape ",
+                                                        shape_str(x.shape())));
+            }
+            return arg_along(which, op, Tensor(x.data().reshaped({x.numel()})), 0, false);
+        }
+    }
+
+    Tensor argmax(const Tensor& x) { return arg_all(kernels::extreme::max, "argmax", x); }
+    Tensor argmin(const Tensor& x) { return arg_all(kernels::extreme::min, "argmin", x); }
+
     Tensor var(const Tensor& x, std::int64_t correction) { return var(x, all_axes(x), correction, false); }
 
     Tensor var(const Tensor& x, const std::vector<std::int64_t>& axes, std::int64_t correction, bool keepdim)

@@ -22,6 +22,8 @@ namespace adjoint
     Tensor min(const Tensor& x, std::int64_t axis, bool keepdim = false);
     Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);   // indices as values
     Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
+    Tensor argmax(const Tensor& x);   // flat row-major index of the first maximum, 0-d
+    Tensor argmin(const Tensor& x);
     // Variance with Bessel's correction by default (correction = 1), as torch.var.
     Tensor var(const Tensor& x, std::int64_t correction = 1);
     Tensor var(const Tensor& x, const std::vector<std::int64_t>& axes, std::int64_t correction = 1,

@@ -70,6 +70,16 @@ TEST(Reduce, MaxMinAlongAnAxis)
     EXPECT_EQ(argmax(x.to(float32), 1).dtype(), float32);
 }
 
+TEST(Reduce, ArgmaxOverAllElementsIsAFlatIndex)
+{
+    const Tensor x = tensor({{1.0, 7.0, 3.0}, {7.0, -2.0, 0.0}}, float64);
+    EXPECT_TENSOR_SHAPE(argmax(x), {});
+    EXPECT_EQ(argmax(x).item(), 1.0);   // the first of the two 7s
+    EXPECT_EQ(argmin(x).item(), 4.0);
+    EXPECT_EQ(argmax(scalar(2.0)).item(), 0.0);
+    expect_error<std::invalid_argument>([] { argmax(zeros({2, 0})); }, "argmax: expected a non-empty tensor, got shape (2, 0)");
+}
+
 TEST(Reduce, MaxAlongAxisSendsGradientToTheFirstMaximum)
 {
     Tensor x = tensor({{1.0, 5.0, 5.0}, {7.0, -2.0, 7.0}}, float64).requires_grad_();
@@ -174,6 +184,8 @@ TEST(ReduceGolden, MaxMinWithTies)
     expect_matches_golden("min_all", 1, [](const tensor_list& in) { return min(in[0]); });
     expect_forward_matches_golden("argmax", 1, [](const tensor_list& in) { return argmax(in[0], 1); });
     expect_forward_matches_golden("argmin", 1, [](const tensor_list& in) { return argmin(in[0], 0, true); });
+    expect_forward_matches_golden("argmax_all", 1, [](const tensor_list& in) { return argmax(in[0]); });
+    expect_forward_matches_golden("argmin_all", 1, [](const tensor_list& in) { return argmin(in[0]); });
 }
 
 TEST(ReduceGolden, Var)
