@@ -149,3 +149,14 @@ TEST(MatmulErrors, MixedDtypes)
                                         "matmul: all inputs must have the same dtype, got float32 and float64; "
                                         "convert one with .to()");
 }
+
+TEST(Matmul, Float32GradientsMatchFloat64)
+{
+    const Tensor a64 = irregular({2, 3, 4}), b64 = irregular({4, 5}, -0.5, 1.5);
+    const Tensor a32 = a64.detach().to(float32).requires_grad_(), b32 = b64.detach().to(float32).requires_grad_();
+    const auto g64 = grad({sum(matmul(a64, b64) * matmul(a64, b64))}, {a64, b64});
+    const auto g32 = grad({sum(matmul(a32, b32) * matmul(a32, b32))}, {a32, b32});
+    EXPECT_EQ(g32[0].dtype(), float32);
+    EXPECT_TENSOR_NEAR(g32[0].to(float64), g64[0], 1e-5, 1e-5);
+    EXPECT_TENSOR_NEAR(g32[1].to(float64), g64[1], 1e-5, 1e-5);
+}
