@@ -1,6 +1,7 @@
 // adjoint::testing — GoogleTest assertions for tensors and gradients:
 // EXPECT_TENSOR_NEAR / ASSERT_TENSOR_NEAR (max difference and first mismatches on failure),
-// EXPECT_TENSOR_SHAPE, EXPECT_GRADCHECK / EXPECT_GRADGRADCHECK. Link adjoint::testing.
+// EXPECT_TENSOR_SHAPE, EXPECT_GRADCHECK / EXPECT_GRADGRADCHECK, and EXPECT_THROW_MESSAGE for
+// checking error texts exactly. Link adjoint::testing.
 #pragma once
 #include <adjoint/autograd/gradcheck.hpp>
 #include <adjoint/autograd/tensor.hpp>
@@ -18,6 +19,31 @@ namespace adjoint::testing
                                             const shape_t& shape);
     ::testing::AssertionResult gradcheck_passes(const char* fn_expr, const char* inputs_expr, const tensor_fn& fn,
                                                 const tensor_list& inputs);
+    // Runs f; succeeds only if it throws E (or a subclass) whose what() is exactly `message`.
+    // EXPECT_THROW_MESSAGE is the usual way to call it.
+    template <class E, class F>
+    ::testing::AssertionResult throws_with_message(F&& f, const std::string& message)
+    {
+        try
+        {
+            f();
+        }
+        catch (const E& e)
+        {
+            if (message == e.what())
+            {
+                return ::testing::AssertionSuccess();
+            }
+            return ::testing::AssertionFailure() << "threw the expected type with message\n  \"" << e.what()
+                                                 << "\"\nexpected\n  \"" << message << "\"";
+        }
+        catch (const std::exception& e)
+        {
+            return ::testing::AssertionFailure() << "threw another exception type: \"" << e.what() << "\"";
+        }
+        return ::testing::AssertionFailure() << "threw nothing; expected \"" << message << "\"";
+    }
+
     ::testing::AssertionResult gradgradcheck_passes(const char* fn_expr, const char* inputs_expr, const tensor_fn& fn,
                                                     const tensor_list& inputs);
 }
@@ -32,3 +58,10 @@ namespace adjoint::testing
     EXPECT_PRED_FORMAT2(::adjoint::testing::gradcheck_passes, fn, (::adjoint::tensor_list __VA_ARGS__))
 #define EXPECT_GRADGRADCHECK(fn, ...) \
     EXPECT_PRED_FORMAT2(::adjoint::testing::gradgradcheck_passes, fn, (::adjoint::tensor_list __VA_ARGS__))
+
+// EXPECT_THROW_MESSAGE(std::invalid_argument, "reshape: ...", reshape(x, {5, 2})): the statement
+// comes last so that braces and commas in it need no extra parentheses.
+#define EXPECT_THROW_MESSAGE(exception, message, ...) \
+    EXPECT_TRUE(::adjoint::testing::throws_with_message<exception>([&] { __VA_ARGS__; }, message))
+#define ASSERT_THROW_MESSAGE(exception, message, ...) \
+    ASSERT_TRUE(::adjoint::testing::throws_with_message<exception>([&] { __VA_ARGS__; }, message))

@@ -36,21 +36,7 @@ namespace
         return s;
     }
 
-    // Expects `fn` to throw std::invalid_argument with exactly `message`.
-    template <class F>
-    void expect_invalid(F fn, const std::string& message)
-    {
-        try
-        {
-            fn();
-            ADD_FAILURE() << "expected std::invalid_argument: " << message;
-        }
-        catch (const std::invalid_argument& e)
-        {
-            EXPECT_EQ(std::string(e.what()), message);
-        }
-    }
-}
+} // namespace
 
 TEST(ConvLayerOptions, BuilderChainsAndReadsBack)
 {
@@ -62,7 +48,7 @@ TEST(ConvLayerOptions, BuilderChainsAndReadsBack)
     EXPECT_EQ(o.padding(), (pair_t{1, 1}));
     EXPECT_EQ(o.dilation(), (pair_t{2, 3}));
     EXPECT_FALSE(o.bias());
-    EXPECT_EQ(o.functional().stride(), (pair_t{2, 2}));   // what forward() passes on
+    EXPECT_EQ(o.functional().stride(), (pair_t{2, 2})); // what forward() passes on
 
     auto rect = Conv2dOptions(4, 8, {3, 5}).stride(1, 2).padding(0, 2).groups(4);
     EXPECT_EQ(rect.kernel_size(), (pair_t{3, 5}));
@@ -92,7 +78,7 @@ TEST(ConvLayers, ParameterNamesAndShapes)
     ASSERT_EQ(named.size(), 2u);
     EXPECT_EQ(named[0].first, "weight");
     EXPECT_EQ(named[1].first, "bias");
-    EXPECT_TENSOR_SHAPE(named[0].second, {6, 2, 3, 5});   // [C_out, C_in/groups, kH, kW]
+    EXPECT_TENSOR_SHAPE(named[0].second, {6, 2, 3, 5}); // [C_out, C_in/groups, kH, kW]
     EXPECT_TENSOR_SHAPE(named[1].second, {6});
     EXPECT_TRUE(named[0].second.is_same(conv.weight()));
     EXPECT_TRUE(conv.weight().requires_grad());
@@ -103,7 +89,7 @@ TEST(ConvLayers, ParameterNamesAndShapes)
     ASSERT_EQ(named_up.size(), 2u);
     EXPECT_EQ(named_up[0].first, "weight");
     EXPECT_EQ(named_up[1].first, "bias");
-    EXPECT_TENSOR_SHAPE(named_up[0].second, {4, 3, 3, 5});   // [C_in, C_out/groups, kH, kW]
+    EXPECT_TENSOR_SHAPE(named_up[0].second, {4, 3, 3, 5}); // [C_in, C_out/groups, kH, kW]
     EXPECT_TENSOR_SHAPE(named_up[1].second, {6});
     EXPECT_EQ(up.type_name(), "ConvTranspose2d");
 
@@ -122,20 +108,20 @@ TEST(ConvInit, FansFollowPyTorch)
     EXPECT_EQ(transposed.fan_in, 45);
     EXPECT_EQ(transposed.fan_out, 60);
     EXPECT_EQ(init::calculate_fan_in_and_fan_out({7, 3}).fan_in, 3);
-    expect_invalid([] { init::calculate_fan_in_and_fan_out({7}); },
-                   "calculate_fan_in_and_fan_out: a shape with at least 2 dimensions, got (7,)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "calculate_fan_in_and_fan_out: a shape with at least 2 dimensions, got (7,)",
+                         init::calculate_fan_in_and_fan_out({7}));
     // a = sqrt(5) makes the kaiming bound exactly 1/sqrt(fan_in).
     EXPECT_NEAR(init::kaiming_uniform_bound({6, 2, 3, 5}, std::sqrt(5.0)), 1.0 / std::sqrt(30.0), 1e-15);
-    EXPECT_NEAR(init::kaiming_uniform_bound({6, 2, 3, 5}), std::sqrt(6.0 / 30.0), 1e-15);   // ReLU gain sqrt(2)
-    EXPECT_NEAR(init::kaiming_uniform_bound({6, 2, 3, 5}, 0.0, init::fan_mode::fan_out), std::sqrt(6.0 / 90.0),
-                1e-15);
+    EXPECT_NEAR(init::kaiming_uniform_bound({6, 2, 3, 5}), std::sqrt(6.0 / 30.0), 1e-15); // ReLU gain sqrt(2)
+    EXPECT_NEAR(init::kaiming_uniform_bound({6, 2, 3, 5}, 0.0, init::fan_mode::fan_out), std::sqrt(6.0 / 90.0), 1e-15);
 }
 
 TEST(ConvInit, UniformFillsInPlaceWithinBounds)
 {
     manual_seed(7);
     Tensor t = zeros({1000}, float64);
-    Tensor alias = t;   // another handle on the same tensor sees the values
+    Tensor alias = t; // another handle on the same tensor sees the values
     init::uniform_(t, -0.5, 2.0);
     auto s = describe(alias);
     EXPECT_GT(s.max_abs, 1.9);
@@ -145,7 +131,8 @@ TEST(ConvInit, UniformFillsInPlaceWithinBounds)
         ASSERT_LT(v, 2.0);
     }
     EXPECT_NEAR(s.mean, 0.75, 0.1);
-    expect_invalid([&] { init::uniform_(t, 1.0, 0.0); }, "uniform_: low <= high, got low=1, high=0");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "uniform_: low <= high, got low=1, high=0",
+                         init::uniform_(t, 1.0, 0.0));
 }
 
 // Default init: weight uniform in +-1/sqrt(fan_in) (kaiming_uniform_ with a = sqrt(5)), bias
@@ -154,7 +141,7 @@ TEST(ConvInit, UniformFillsInPlaceWithinBounds)
 TEST(ConvInit, Conv2dDefaultInitMatchesPyTorchBounds)
 {
     manual_seed(1234);
-    Conv2d conv(Conv2dOptions(64, 96, 3));   // fan_in = 64 * 9
+    Conv2d conv(Conv2dOptions(64, 96, 3)); // fan_in = 64 * 9
     const double bound = 1.0 / std::sqrt(64.0 * 9.0);
     auto w = describe(conv.weight());
     EXPECT_LE(w.max_abs, bound);
@@ -162,7 +149,7 @@ TEST(ConvInit, Conv2dDefaultInitMatchesPyTorchBounds)
     EXPECT_NEAR(w.std, bound / std::sqrt(3.0), 0.02 * bound / std::sqrt(3.0));
     EXPECT_NEAR(w.mean, 0.0, 0.02 * bound);
 
-    Conv2d wide(Conv2dOptions(16, 2048, 1));   // many biases: fan_in = 16, bound 0.25
+    Conv2d wide(Conv2dOptions(16, 2048, 1)); // many biases: fan_in = 16, bound 0.25
     auto b = describe(wide.bias());
     EXPECT_LE(b.max_abs, 0.25);
     EXPECT_GT(b.max_abs, 0.24);
@@ -174,7 +161,7 @@ TEST(ConvInit, ConvTranspose2dUsesWeightSizeOneForFanIn)
     manual_seed(99);
     // weight [8, 32/2, 3, 3]: torch's fan_in is weight.size(1) * 9 = 144, not 8/2 * 9.
     ConvTranspose2d up(ConvTranspose2dOptions(8, 32, 3).groups(2));
-    ConvTranspose2d big(ConvTranspose2dOptions(256, 32, 3).groups(2));   // enough weights for the spread
+    ConvTranspose2d big(ConvTranspose2dOptions(256, 32, 3).groups(2)); // enough weights for the spread
     const double bound = 1.0 / std::sqrt(16.0 * 9.0);
     for (const auto* layer : {&up, &big})
     {
@@ -234,9 +221,9 @@ TEST(ConvLayers, SequentialDownThenUpReachesEveryParameter)
     Sequential net{down, up};
     Tensor x = randn({2, 3, 8, 8});
     Tensor mid = down->forward(x);
-    EXPECT_TENSOR_SHAPE(mid, {2, 8, 4, 4});   // floor((8 + 2 - 2 - 1) / 2) + 1 = 4
+    EXPECT_TENSOR_SHAPE(mid, {2, 8, 4, 4}); // floor((8 + 2 - 2 - 1) / 2) + 1 = 4
     Tensor y = net(x);
-    EXPECT_TENSOR_SHAPE(y, {2, 3, 8, 8});     // (4 - 1) * 2 - 2 + 2 + 1 + 1 = 8
+    EXPECT_TENSOR_SHAPE(y, {2, 3, 8, 8}); // (4 - 1) * 2 - 2 + 2 + 1 + 1 = 8
     sum(y * y).backward();
     auto named = net.named_parameters();
     ASSERT_EQ(named.size(), 4u);
@@ -282,32 +269,43 @@ TEST(ConvLayers, TransposedForwardWithOutputSize)
 
 TEST(ConvLayers, ConstructionErrorsSayWhatWasExpected)
 {
-    expect_invalid([] { Conv2d(Conv2dOptions(5, 4, 3).groups(2)); },
-                   "Conv2d: in_channels must be divisible by groups, got in_channels=5, groups=2");
-    expect_invalid([] { Conv2d(Conv2dOptions(4, 6, 3).groups(4)); },
-                   "Conv2d: out_channels must be divisible by groups, got out_channels=6, groups=4");
-    expect_invalid([] { Conv2d(Conv2dOptions(0, 4, 3)); },
-                   "Conv2d: in_channels and out_channels must be positive, got in_channels=0, out_channels=4");
-    expect_invalid([] { Conv2d(Conv2dOptions(4, 4, 3).groups(0)); }, "Conv2d: groups must be positive, got groups=0");
-    expect_invalid([] { Conv2d(Conv2dOptions(4, 4, {3, 0})); },
-                   "Conv2d: kernel_size must be at least 1 in each dimension, got kernel_size (3, 0)");
-    expect_invalid([] { Conv2d(Conv2dOptions(4, 4, 3).stride(0, 1)); },
-                   "Conv2d: stride must be at least 1 in each dimension, got stride (0, 1)");
-    expect_invalid([] { Conv2d(Conv2dOptions(4, 4, 3).dilation(0)); },
-                   "Conv2d: dilation must be at least 1 in each dimension, got dilation (0, 0)");
-    expect_invalid([] { Conv2d(Conv2dOptions(4, 4, 3).padding(-1, 0)); },
-                   "Conv2d: padding must be non-negative, got padding (-1, 0)");
-    expect_invalid([] { Conv2d(Conv2dOptions(4, 4, 3).padding("same").stride(2)); },
-                   "Conv2d: padding \"same\" needs stride (1, 1); use an explicit padding for strided "
-                   "convolutions, got stride (2, 2)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "Conv2d: in_channels must be divisible by groups, got in_channels=5, groups=2",
+                         Conv2d(Conv2dOptions(5, 4, 3).groups(2)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "Conv2d: out_channels must be divisible by groups, got out_channels=6, groups=4",
+                         Conv2d(Conv2dOptions(4, 6, 3).groups(4)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "Conv2d: in_channels and out_channels must be positive, got in_channels=0, out_channels=4",
+                         Conv2d(Conv2dOptions(0, 4, 3)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: groups must be positive, got groups=0",
+                         Conv2d(Conv2dOptions(4, 4, 3).groups(0)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "Conv2d: kernel_size must be at least 1 in each dimension, got kernel_size (3, 0)",
+                         Conv2d(Conv2dOptions(4, 4, {3, 0})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "Conv2d: stride must be at least 1 in each dimension, got stride (0, 1)",
+                         Conv2d(Conv2dOptions(4, 4, 3).stride(0, 1)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "Conv2d: dilation must be at least 1 in each dimension, got dilation (0, 0)",
+                         Conv2d(Conv2dOptions(4, 4, 3).dilation(0)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: padding must be non-negative, got padding (-1, 0)",
+                         Conv2d(Conv2dOptions(4, 4, 3).padding(-1, 0)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "Conv2d: padding \"same\" needs stride (1, 1); use an explicit padding for strided "
+                         "convolutions, got stride (2, 2)",
+                         Conv2d(Conv2dOptions(4, 4, 3).padding("same").stride(2)));
 
-    expect_invalid([] { ConvTranspose2d(ConvTranspose2dOptions(6, 5, 3).groups(3)); },
-                   "ConvTranspose2d: out_channels must be divisible by groups, got out_channels=5, groups=3");
-    expect_invalid([] { ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).stride(2).output_padding(2)); },
-                   "ConvTranspose2d: output_padding must be smaller than stride or dilation in each dimension, "
-                   "got output_padding (2, 2) with stride (2, 2) and dilation (1, 1)");
-    expect_invalid([] { ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).output_padding(0, -1)); },
-                   "ConvTranspose2d: output_padding must be non-negative, got output_padding (0, -1)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "ConvTranspose2d: out_channels must be divisible by groups, got out_channels=5, groups=3",
+                         ConvTranspose2d(ConvTranspose2dOptions(6, 5, 3).groups(3)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "ConvTranspose2d: output_padding must be smaller than stride or dilation in each dimension, "
+                         "got output_padding (2, 2) with stride (2, 2) and dilation (1, 1)",
+                         ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).stride(2).output_padding(2)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "ConvTranspose2d: output_padding must be non-negative, got output_padding (0, -1)",
+                         ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).output_padding(0, -1)));
     // output_padding below dilation is allowed even with stride 1, as in PyTorch.
     EXPECT_NO_THROW(ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).dilation(2).output_padding(1)));
 }
@@ -324,12 +322,13 @@ TEST(ConvLayers, GradcheckOfSmallStackInFloat64)
     Sequential net{down, up};
     net.to(float64);
     Tensor x = randn({1, 2, 5, 4}, float64).requires_grad_();
-    EXPECT_TENSOR_SHAPE(net(x), {1, 2, 6, 5});   // [1, 4, 3, 5] after the first layer
+    EXPECT_TENSOR_SHAPE(net(x), {1, 2, 6, 5}); // [1, 4, 3, 5] after the first layer
 
     EXPECT_GRADCHECK([&](const tensor_list& in) { return net(in[0]); }, {x});
     EXPECT_GRADGRADCHECK([&](const tensor_list& in) { return net(in[0]); }, {x});
 
-    auto stack = [&](const tensor_list& in) {
+    auto stack = [&](const tensor_list& in)
+    {
         Tensor h = conv2d(in[0], in[1], in[2], down->options().functional());
         return conv_transpose2d(h, in[3], in[4], up->options().functional());
     };
@@ -346,22 +345,21 @@ TEST(ConvLayers, GradcheckOfSmallStackInFloat64)
 TEST(Docs, UsageSnippetsCompileAndRun)
 {
     // --- docs: functional ---
-    Tensor x = randn({8, 3, 32, 32});                      // N, C, H, W
-    Tensor w = randn({16, 3, 3, 3});                       // C_out, C_in, kH, kW
+    Tensor x = randn({8, 3, 32, 32}); // N, C, H, W
+    Tensor w = randn({16, 3, 3, 3});  // C_out, C_in, kH, kW
     Tensor h = conv2d(x, w, Tensor(), conv2d_options().stride(2).padding(1));
     // h: [8, 16, 16, 16]
-    Tensor wt = randn({16, 3, 3, 3});                      // C_in, C_out, kH, kW
-    Tensor y = conv_transpose2d(h, wt, Tensor(), conv_transpose2d_options().stride(2).padding(1),
-                                pair_t{32, 32});
+    Tensor wt = randn({16, 3, 3, 3}); // C_in, C_out, kH, kW
+    Tensor y = conv_transpose2d(h, wt, Tensor(), conv_transpose2d_options().stride(2).padding(1), pair_t{32, 32});
     // y: [8, 3, 32, 32]; without output_size it would be 31 x 31
     // --- docs: layers ---
     auto encoder = std::make_shared<Conv2d>(Conv2dOptions(3, 16, 3).stride(2).padding(1));
-    auto decoder = std::make_shared<ConvTranspose2d>(
-        ConvTranspose2dOptions(16, 3, 3).stride(2).padding(1).output_padding(1));
+    auto decoder =
+        std::make_shared<ConvTranspose2d>(ConvTranspose2dOptions(16, 3, 3).stride(2).padding(1).output_padding(1));
     Sequential net{encoder, decoder};
-    Tensor out = net(x);                                   // [8, 3, 32, 32]
+    Tensor out = net(x); // [8, 3, 32, 32]
     Tensor odd = decoder->forward(encoder->forward(randn({1, 3, 31, 31})), {31, 31});
-    sum(out * out).backward();                             // fills encoder->weight().grad(), ...
+    sum(out * out).backward(); // fills encoder->weight().grad(), ...
     // --- docs: end ---
     EXPECT_TENSOR_SHAPE(h, {8, 16, 16, 16});
     EXPECT_TENSOR_SHAPE(y, {8, 3, 32, 32});

@@ -1,7 +1,7 @@
 // Elementwise ops: hand-worked values and edge cases, float64 gradcheck of every op (with
 // broadcasting), gradgradcheck of a subset, PyTorch goldens (tests/fixtures/generate_ops.py)
 // at 1e-10, and the bad-argument messages.
-#include "ops_test_helpers.hpp"
+#include "golden_helpers.hpp"
 
 #include <cmath>
 #include <limits>
@@ -9,14 +9,14 @@
 #include <vector>
 
 using namespace adjoint;
-using namespace ops_test;
+using namespace golden;
 
 namespace
 {
     const double inf = std::numeric_limits<double>::infinity();
 
     Tensor grad_of(const Tensor& y, const Tensor& x) { return grad({sum(y)}, {x})[0]; }
-}
+} // namespace
 
 // ---- hand-worked values ----
 
@@ -30,10 +30,12 @@ TEST(Elementwise, UnaryValues)
     EXPECT_TENSOR_NEAR(clamp(x, -inf, 0.0), tensor({-2.0, -0.5, 0.0, 0.0, 0.0}, float64), 0.0, 0.0);
     EXPECT_TENSOR_NEAR(exp(x), tensor({std::exp(-2.0), std::exp(-0.5), 1.0, std::exp(1.0), std::exp(4.0)}, float64),
                        0.0, 1e-15);
-    EXPECT_TENSOR_NEAR(tanh(x), tensor({std::tanh(-2.0), std::tanh(-0.5), 0.0, std::tanh(1.0), std::tanh(4.0)}, float64),
-                       0.0, 1e-15);
-    EXPECT_TENSOR_NEAR(sigmoid(x), tensor({1 / (1 + std::exp(2.0)), 1 / (1 + std::exp(0.5)), 0.5,
-                                           1 / (1 + std::exp(-1.0)), 1 / (1 + std::exp(-4.0))}, float64),
+    EXPECT_TENSOR_NEAR(
+        tanh(x), tensor({std::tanh(-2.0), std::tanh(-0.5), 0.0, std::tanh(1.0), std::tanh(4.0)}, float64), 0.0, 1e-15);
+    EXPECT_TENSOR_NEAR(sigmoid(x),
+                       tensor({1 / (1 + std::exp(2.0)), 1 / (1 + std::exp(0.5)), 0.5, 1 / (1 + std::exp(-1.0)),
+                               1 / (1 + std::exp(-4.0))},
+                              float64),
                        0.0, 1e-15);
     const Tensor p = tensor({0.25, 1.0, 4.0}, float64);
     EXPECT_TENSOR_NEAR(sqrt(p), tensor({0.5, 1.0, 2.0}, float64), 0.0, 0.0);
@@ -146,13 +148,13 @@ TEST(Elementwise, BroadcastLayoutsMatchExplicitExpansion)
     // The kernel plans broadcasting as rows (long rows of a stepping and a repeated operand,
     // short rows through xtensor); each layout must equal expanding both operands first.
     const std::vector<std::pair<shape_t, shape_t>> layouts = {
-        {{3, 1, 20}, {1, 4, 20}},   // rows of 20, outer dims stepping differently
-        {{1, 40}, {30, 1}},         // outer product: a steps along the row, b repeats
-        {{30, 1}, {1, 40}},         // the other way round
-        {{2, 3, 17}, {3, 1}},       // b repeats along rows of 17
-        {{2, 1, 3, 1}, {4, 1, 5}},  // short rows
-        {{5, 1, 1}, {}},            // a scalar operand
-        {{4, 20}, {1, 1, 1, 20}},   // extra leading size-1 dims on one side
+        {{3, 1, 20}, {1, 4, 20}},  // rows of 20, outer dims stepping differently
+        {{1, 40}, {30, 1}},        // outer product: a steps along the row, b repeats
+        {{30, 1}, {1, 40}},        // the other way round
+        {{2, 3, 17}, {3, 1}},      // b repeats along rows of 17
+        {{2, 1, 3, 1}, {4, 1, 5}}, // short rows
+        {{5, 1, 1}, {}},           // a scalar operand
+        {{4, 20}, {1, 1, 1, 20}},  // extra leading size-1 dims on one side
     };
     for (const auto& [sa, sb] : layouts)
     {
@@ -266,48 +268,48 @@ TEST(ElementwiseGradgradcheck, Subset)
 
 TEST(ElementwiseGolden, Arithmetic)
 {
-    expect_matches_golden("add_bcast", 2, [](const tensor_list& in) { return in[0] + in[1]; });
-    expect_matches_golden("sub_bcast", 2, [](const tensor_list& in) { return in[0] - in[1]; });
-    expect_matches_golden("mul_bcast", 2, [](const tensor_list& in) { return in[0] * in[1]; });
-    expect_matches_golden("div_bcast", 2, [](const tensor_list& in) { return in[0] / in[1]; });
+    expect_matches_golden("ops", "add_bcast", 2, [](const tensor_list& in) { return in[0] + in[1]; });
+    expect_matches_golden("ops", "sub_bcast", 2, [](const tensor_list& in) { return in[0] - in[1]; });
+    expect_matches_golden("ops", "mul_bcast", 2, [](const tensor_list& in) { return in[0] * in[1]; });
+    expect_matches_golden("ops", "div_bcast", 2, [](const tensor_list& in) { return in[0] / in[1]; });
 }
 
 TEST(ElementwiseGolden, Pow)
 {
-    expect_matches_golden("pow_scalar", 1, [](const tensor_list& in) { return pow(in[0], 2.5); });
-    expect_matches_golden("pow_scalar_negative", 1, [](const tensor_list& in) { return pow(in[0], -1.5); });
-    expect_matches_golden("pow_cube", 1, [](const tensor_list& in) { return pow(in[0], 3.0); });
-    expect_matches_golden("pow_tensor", 2, [](const tensor_list& in) { return pow(in[0], in[1]); });
+    expect_matches_golden("ops", "pow_scalar", 1, [](const tensor_list& in) { return pow(in[0], 2.5); });
+    expect_matches_golden("ops", "pow_scalar_negative", 1, [](const tensor_list& in) { return pow(in[0], -1.5); });
+    expect_matches_golden("ops", "pow_cube", 1, [](const tensor_list& in) { return pow(in[0], 3.0); });
+    expect_matches_golden("ops", "pow_tensor", 2, [](const tensor_list& in) { return pow(in[0], in[1]); });
 }
 
 TEST(ElementwiseGolden, Unary)
 {
-    expect_matches_golden("exp", 1, [](const tensor_list& in) { return exp(in[0]); });
-    expect_matches_golden("log", 1, [](const tensor_list& in) { return log(in[0]); });
-    expect_matches_golden("sqrt", 1, [](const tensor_list& in) { return sqrt(in[0]); });
-    expect_matches_golden("abs", 1, [](const tensor_list& in) { return abs(in[0]); });
-    expect_matches_golden("clamp", 1, [](const tensor_list& in) { return clamp(in[0], -0.5, 0.7); });
-    expect_matches_golden("clamp_bounds", 1, [](const tensor_list& in) { return clamp(in[0], -0.5, 0.7); });
-    expect_matches_golden("clamp_min", 1, [](const tensor_list& in) { return clamp(in[0], 0.1); });
-    expect_matches_golden("relu", 1, [](const tensor_list& in) { return relu(in[0]); });
-    expect_matches_golden("sigmoid", 1, [](const tensor_list& in) { return sigmoid(in[0]); });
-    expect_matches_golden("tanh", 1, [](const tensor_list& in) { return tanh(in[0]); });
+    expect_matches_golden("ops", "exp", 1, [](const tensor_list& in) { return exp(in[0]); });
+    expect_matches_golden("ops", "log", 1, [](const tensor_list& in) { return log(in[0]); });
+    expect_matches_golden("ops", "sqrt", 1, [](const tensor_list& in) { return sqrt(in[0]); });
+    expect_matches_golden("ops", "abs", 1, [](const tensor_list& in) { return abs(in[0]); });
+    expect_matches_golden("ops", "clamp", 1, [](const tensor_list& in) { return clamp(in[0], -0.5, 0.7); });
+    expect_matches_golden("ops", "clamp_bounds", 1, [](const tensor_list& in) { return clamp(in[0], -0.5, 0.7); });
+    expect_matches_golden("ops", "clamp_min", 1, [](const tensor_list& in) { return clamp(in[0], 0.1); });
+    expect_matches_golden("ops", "relu", 1, [](const tensor_list& in) { return relu(in[0]); });
+    expect_matches_golden("ops", "sigmoid", 1, [](const tensor_list& in) { return sigmoid(in[0]); });
+    expect_matches_golden("ops", "tanh", 1, [](const tensor_list& in) { return tanh(in[0]); });
 }
 
 TEST(ElementwiseGolden, MaximumMinimumWithTies)
 {
-    expect_matches_golden("maximum", 2, [](const tensor_list& in) { return maximum(in[0], in[1]); });
-    expect_matches_golden("minimum", 2, [](const tensor_list& in) { return minimum(in[0], in[1]); });
+    expect_matches_golden("ops", "maximum", 2, [](const tensor_list& in) { return maximum(in[0], in[1]); });
+    expect_matches_golden("ops", "minimum", 2, [](const tensor_list& in) { return minimum(in[0], in[1]); });
 }
 
 TEST(ElementwiseGolden, Comparisons)
 {
-    expect_forward_matches_golden("cmp_eq", 2, [](const tensor_list& in) { return eq(in[0], in[1]); });
-    expect_forward_matches_golden("cmp_ne", 2, [](const tensor_list& in) { return ne(in[0], in[1]); });
-    expect_forward_matches_golden("cmp_lt", 2, [](const tensor_list& in) { return lt(in[0], in[1]); });
-    expect_forward_matches_golden("cmp_le", 2, [](const tensor_list& in) { return le(in[0], in[1]); });
-    expect_forward_matches_golden("cmp_gt", 2, [](const tensor_list& in) { return gt(in[0], in[1]); });
-    expect_forward_matches_golden("cmp_ge", 2, [](const tensor_list& in) { return ge(in[0], in[1]); });
+    expect_forward_matches_golden("ops", "cmp_eq", 2, [](const tensor_list& in) { return eq(in[0], in[1]); });
+    expect_forward_matches_golden("ops", "cmp_ne", 2, [](const tensor_list& in) { return ne(in[0], in[1]); });
+    expect_forward_matches_golden("ops", "cmp_lt", 2, [](const tensor_list& in) { return lt(in[0], in[1]); });
+    expect_forward_matches_golden("ops", "cmp_le", 2, [](const tensor_list& in) { return le(in[0], in[1]); });
+    expect_forward_matches_golden("ops", "cmp_gt", 2, [](const tensor_list& in) { return gt(in[0], in[1]); });
+    expect_forward_matches_golden("ops", "cmp_ge", 2, [](const tensor_list& in) { return ge(in[0], in[1]); });
 }
 
 // ---- bad arguments ----
@@ -317,28 +319,29 @@ TEST(ElementwiseErrors, IncompatibleBroadcastShapes)
     const Tensor a = zeros({2, 3}, float64), b = zeros({4}, float64);
     const std::string shapes = " shapes must be broadcastable (each dimension equal or 1, aligned from the right), "
                                "got (2, 3) and (4,) (dimension 1: 3 vs 4)";
-    expect_error<std::invalid_argument>([&] { a + b; }, "add:" + shapes);
-    expect_error<std::invalid_argument>([&] { a * b; }, "mul:" + shapes);
-    expect_error<std::invalid_argument>([&] { pow(a, b); }, "pow:" + shapes);
-    expect_error<std::invalid_argument>([&] { maximum(a, b); }, "maximum:" + shapes);
-    expect_error<std::invalid_argument>([&] { minimum(a, b); }, "minimum:" + shapes);
-    expect_error<std::invalid_argument>([&] { a < b; }, "lt:" + shapes);
-    expect_error<std::invalid_argument>([&] { eq(a, b); }, "eq:" + shapes);
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "add:" + shapes, a + b);
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "mul:" + shapes, a * b);
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "pow:" + shapes, pow(a, b));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "maximum:" + shapes, maximum(a, b));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "minimum:" + shapes, minimum(a, b));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "lt:" + shapes, a < b);
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "eq:" + shapes, eq(a, b));
 }
 
 TEST(ElementwiseErrors, MixedDtypes)
 {
     const Tensor a = zeros({2}, float64), b = zeros({2}, float32);
     const std::string dtypes = " all inputs must have the same dtype, got float64 and float32; convert one with .to()";
-    expect_error<std::invalid_argument>([&] { a / b; }, "div:" + dtypes);
-    expect_error<std::invalid_argument>([&] { pow(a, b); }, "pow:" + dtypes);
-    expect_error<std::invalid_argument>([&] { maximum(a, b); }, "maximum:" + dtypes);
-    expect_error<std::invalid_argument>([&] { a >= b; }, "ge:" + dtypes);
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "div:" + dtypes, a / b);
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "pow:" + dtypes, pow(a, b));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "maximum:" + dtypes, maximum(a, b));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "ge:" + dtypes, a >= b);
 }
 
 TEST(ElementwiseErrors, ClampBoundsOutOfOrder)
 {
-    expect_error<std::invalid_argument>([] { clamp(zeros({2}), 1.0, -1.0); }, "clamp: min must be <= max, got min=1, max=-1");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "clamp: min must be <= max, got min=1, max=-1",
+                         clamp(zeros({2}), 1.0, -1.0));
 }
 
 TEST(ElementwiseErrors, SumToUnreachableShape)
@@ -346,8 +349,9 @@ TEST(ElementwiseErrors, SumToUnreachableShape)
     const Tensor x = ones({2, 3}, float64);
     EXPECT_TENSOR_NEAR(sum_to(x, {3}), tensor({2.0, 2.0, 2.0}, float64), 0.0, 0.0);
     EXPECT_TENSOR_NEAR(sum_to(x, {2, 1}), full({2, 1}, 3.0, float64), 0.0, 0.0);
-    expect_error<std::invalid_argument>([&] { sum_to(x, {4}); },
-                                        "sum_to: target shape must broadcast to the input's shape (2, 3), got (4,)");
-    expect_error<std::invalid_argument>([&] { sum_to(x, {1, 2, 3}); },
-                                        "sum_to: target shape must broadcast to the input's shape (2, 3), got (1, 2, 3)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "sum_to: target shape must broadcast to the input's shape (2, 3), got (4,)", sum_to(x, {4}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "sum_to: target shape must broadcast to the input's shape (2, 3), got (1, 2, 3)",
+                         sum_to(x, {1, 2, 3}));
 }

@@ -1,19 +1,16 @@
 // matmul: hand-worked products, numpy's 1-d rules, broadcast batch dimensions, empty inner
 // dimension, float64 gradcheck and gradgradcheck of each form, PyTorch goldens
 // (tests/fixtures/generate_ops.py) at 1e-10, and the bad-argument messages.
-#include "ops_test_helpers.hpp"
+#include "golden_helpers.hpp"
 
 using namespace adjoint;
-using namespace ops_test;
+using namespace golden;
 
 namespace
 {
     // The (i)th matrix of a 3-d batch, as a 2-d tensor.
-    Tensor batch_item(const Tensor& t, std::int64_t i)
-    {
-        return reshape(narrow(t, 0, i, 1), {t.size(1), t.size(2)});
-    }
-}
+    Tensor batch_item(const Tensor& t, std::int64_t i) { return reshape(narrow(t, 0, i, 1), {t.size(1), t.size(2)}); }
+} // namespace
 
 TEST(Matmul, HandWorked)
 {
@@ -29,13 +26,13 @@ TEST(Matmul, OneDimensionalOperandsFollowNumpy)
 {
     const Tensor v = tensor({1.0, 2.0, 3.0}, float64);
     const Tensor m = tensor({{1.0, 0.0}, {0.0, 1.0}, {1.0, 1.0}}, float64);
-    const Tensor batch = stack({m, m * 2.0});   // (2, 3, 2)
+    const Tensor batch = stack({m, m * 2.0}); // (2, 3, 2)
     EXPECT_TENSOR_SHAPE(matmul(v, v), {});
     EXPECT_EQ(matmul(v, v).item(), 14.0);
-    EXPECT_TENSOR_NEAR(matmul(v, m), tensor({4.0, 5.0}, float64), 0.0, 0.0);                       // (3,) @ (3, 2)
-    EXPECT_TENSOR_NEAR(matmul(transpose(m, 0, 1), v), tensor({4.0, 5.0}, float64), 0.0, 0.0);       // (2, 3) @ (3,)
-    EXPECT_TENSOR_NEAR(matmul(v, batch), tensor({{4.0, 5.0}, {8.0, 10.0}}, float64), 0.0, 0.0);     // (3,) @ (2, 3, 2)
-    EXPECT_TENSOR_SHAPE(matmul(permute(batch, {0, 2, 1}), v), {2, 2});                               // (2, 2, 3) @ (3,)
+    EXPECT_TENSOR_NEAR(matmul(v, m), tensor({4.0, 5.0}, float64), 0.0, 0.0);                    // (3,) @ (3, 2)
+    EXPECT_TENSOR_NEAR(matmul(transpose(m, 0, 1), v), tensor({4.0, 5.0}, float64), 0.0, 0.0);   // (2, 3) @ (3,)
+    EXPECT_TENSOR_NEAR(matmul(v, batch), tensor({{4.0, 5.0}, {8.0, 10.0}}, float64), 0.0, 0.0); // (3,) @ (2, 3, 2)
+    EXPECT_TENSOR_SHAPE(matmul(permute(batch, {0, 2, 1}), v), {2, 2});                          // (2, 2, 3) @ (3,)
 }
 
 TEST(Matmul, BroadcastBatchMatchesPerMatrixProducts)
@@ -81,8 +78,8 @@ TEST(Matmul, GradientsAreMatmulsWithTransposes)
     Tensor b = tensor({{5.0, 6.0}, {7.0, 8.0}}, float64).requires_grad_();
     const Tensor g = tensor({{1.0, 0.0}, {0.0, 2.0}}, float64);
     const auto grads = grad({matmul(a, b)}, {a, b}, {g});
-    EXPECT_TENSOR_NEAR(grads[0], tensor({{5.0, 7.0}, {12.0, 16.0}}, float64), 0.0, 0.0);   // g @ b^T
-    EXPECT_TENSOR_NEAR(grads[1], tensor({{1.0, 6.0}, {2.0, 8.0}}, float64), 0.0, 0.0);     // a^T @ g
+    EXPECT_TENSOR_NEAR(grads[0], tensor({{5.0, 7.0}, {12.0, 16.0}}, float64), 0.0, 0.0); // g @ b^T
+    EXPECT_TENSOR_NEAR(grads[1], tensor({{1.0, 6.0}, {2.0, 8.0}}, float64), 0.0, 0.0);   // a^T @ g
 }
 
 // ---- gradcheck ----
@@ -120,9 +117,10 @@ TEST(MatmulGradgradcheck, EveryForm)
 TEST(MatmulGolden, EveryForm)
 {
     const auto mm = [](const tensor_list& in) { return matmul(in[0], in[1]); };
-    for (const char* name : {"mm", "bmm", "bcast_batch", "batch_by_matrix", "matrix_by_batch", "vec_mat", "mat_vec", "dot"})
+    for (const char* name :
+         {"mm", "bmm", "bcast_batch", "batch_by_matrix", "matrix_by_batch", "vec_mat", "mat_vec", "dot"})
     {
-        expect_matches_golden(name, 2, mm);
+        expect_matches_golden("ops", name, 2, mm);
     }
 }
 
@@ -130,24 +128,26 @@ TEST(MatmulGolden, EveryForm)
 
 TEST(MatmulErrors, ShapeMismatchNamesBothShapes)
 {
-    expect_error<std::invalid_argument>([] { matmul(zeros({2, 3}), zeros({4, 5})); },
-                                        "matmul: inner dimensions must match, got (2, 3) @ (4, 5) (3 vs 4)");
-    expect_error<std::invalid_argument>([] { matmul(zeros({3}), zeros({4})); },
-                                        "matmul: inner dimensions must match, got (3,) @ (4,) (3 vs 4)");
-    expect_error<std::invalid_argument>([] { matmul(zeros({2, 3, 4}), zeros({5})); },
-                                        "matmul: inner dimensions must match, got (2, 3, 4) @ (5,) (4 vs 5)");
-    expect_error<std::invalid_argument>([] { matmul(zeros({2, 3, 4}), zeros({5, 4, 2})); },
-                                        "matmul: batch dimensions must be broadcastable, got (2, 3, 4) @ (5, 4, 2) "
-                                        "(batch (2,) vs (5,))");
-    expect_error<std::invalid_argument>([] { matmul(scalar(1.0), zeros({2})); },
-                                        "matmul: both operands must have at least 1 dimension, got () @ (2,)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "matmul: inner dimensions must match, got (2, 3) @ (4, 5) (3 vs 4)",
+                         matmul(zeros({2, 3}), zeros({4, 5})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "matmul: inner dimensions must match, got (3,) @ (4,) (3 vs 4)",
+                         matmul(zeros({3}), zeros({4})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "matmul: inner dimensions must match, got (2, 3, 4) @ (5,) (4 vs 5)",
+                         matmul(zeros({2, 3, 4}), zeros({5})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "matmul: batch dimensions must be broadcastable, got (2, 3, 4) @ (5, 4, 2) "
+                         "(batch (2,) vs (5,))",
+                         matmul(zeros({2, 3, 4}), zeros({5, 4, 2})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "matmul: both operands must have at least 1 dimension, got () @ (2,)",
+                         matmul(scalar(1.0), zeros({2})));
 }
 
 TEST(MatmulErrors, MixedDtypes)
 {
-    expect_error<std::invalid_argument>([] { matmul(zeros({2, 2}), zeros({2, 2}, float64)); },
-                                        "matmul: all inputs must have the same dtype, got float32 and float64; "
-                                        "convert one with .to()");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "matmul: all inputs must have the same dtype, got float32 and float64; "
+                         "convert one with .to()",
+                         matmul(zeros({2, 2}), zeros({2, 2}, float64)));
 }
 
 TEST(Matmul, Float32GradientsMatchFloat64)

@@ -1,23 +1,24 @@
 // Reductions: hand-worked values over axes with and without keepdim, the tie rules of max/min,
 // argmax/argmin, var, float64 gradcheck of every op, gradgradcheck of sum/mean/var/max,
 // PyTorch goldens (tests/fixtures/generate_ops.py) at 1e-10, and the bad-argument messages.
-#include "ops_test_helpers.hpp"
+#include "golden_helpers.hpp"
 
 #include <cmath>
 
 using namespace adjoint;
-using namespace ops_test;
+using namespace golden;
 
 // ---- sum and mean ----
 
 TEST(Reduce, SumOverAxes)
 {
-    const Tensor x = distinct({2, 3, 4}, 0.0, 1.0).detach();   // 0 .. 23
+    const Tensor x = distinct({2, 3, 4}, 0.0, 1.0).detach(); // 0 .. 23
     EXPECT_TENSOR_NEAR(sum(x), scalar(276.0, float64), 0.0, 0.0);
     EXPECT_TENSOR_SHAPE(sum(x), {});
     EXPECT_TENSOR_NEAR(sum(x, {0}), reshape(arange(12.0, float64) * 2.0 + 12.0, {3, 4}), 0.0, 0.0);
     EXPECT_TENSOR_NEAR(sum(x, {-1}), tensor({{6.0, 22.0, 38.0}, {54.0, 70.0, 86.0}}, float64), 0.0, 0.0);
-    EXPECT_TENSOR_NEAR(sum(x, {1}, true), tensor({{{12.0, 15.0, 18.0, 21.0}}, {{48.0, 51.0, 54.0, 57.0}}}, float64), 0.0, 0.0);
+    EXPECT_TENSOR_NEAR(sum(x, {1}, true), tensor({{{12.0, 15.0, 18.0, 21.0}}, {{48.0, 51.0, 54.0, 57.0}}}, float64),
+                       0.0, 0.0);
     // Non-adjacent axes, given in any order; adjacent ones reduce in one pass.
     EXPECT_TENSOR_NEAR(sum(x, {2, 0}), tensor({60.0, 92.0, 124.0}, float64), 0.0, 0.0);
     EXPECT_TENSOR_NEAR(sum(x, {1, 2}), tensor({66.0, 210.0}, float64), 0.0, 0.0);
@@ -74,10 +75,11 @@ TEST(Reduce, ArgmaxOverAllElementsIsAFlatIndex)
 {
     const Tensor x = tensor({{1.0, 7.0, 3.0}, {7.0, -2.0, 0.0}}, float64);
     EXPECT_TENSOR_SHAPE(argmax(x), {});
-    EXPECT_EQ(argmax(x).item(), 1.0);   // the first of the two 7s
+    EXPECT_EQ(argmax(x).item(), 1.0); // the first of the two 7s
     EXPECT_EQ(argmin(x).item(), 4.0);
     EXPECT_EQ(argmax(scalar(2.0)).item(), 0.0);
-    expect_error<std::invalid_argument>([] { argmax(zeros({2, 0})); }, "argmax: expected a non-empty tensor, got shape (2, 0)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "argmax: expected a non-empty tensor, got shape (2, 0)",
+                         argmax(zeros({2, 0})));
 }
 
 TEST(Reduce, MaxAlongAxisSendsGradientToTheFirstMaximum)
@@ -166,33 +168,33 @@ TEST(ReduceGradgradcheck, Subset)
 
 TEST(ReduceGolden, SumMean)
 {
-    expect_matches_golden("sum_axes", 1, [](const tensor_list& in) { return sum(in[0], {0, 2}); });
-    expect_matches_golden("sum_keepdim", 1, [](const tensor_list& in) { return sum(in[0], {1}, true); });
-    expect_matches_golden("sum_last", 1, [](const tensor_list& in) { return sum(in[0], {-1}); });
-    expect_matches_golden("sum_all", 1, [](const tensor_list& in) { return sum(in[0]); });
-    expect_matches_golden("mean_axes", 1, [](const tensor_list& in) { return mean(in[0], {1, 2}); });
-    expect_matches_golden("mean_keepdim", 1, [](const tensor_list& in) { return mean(in[0], {0}, true); });
-    expect_matches_golden("mean_all", 1, [](const tensor_list& in) { return mean(in[0]); });
+    expect_matches_golden("ops", "sum_axes", 1, [](const tensor_list& in) { return sum(in[0], {0, 2}); });
+    expect_matches_golden("ops", "sum_keepdim", 1, [](const tensor_list& in) { return sum(in[0], {1}, true); });
+    expect_matches_golden("ops", "sum_last", 1, [](const tensor_list& in) { return sum(in[0], {-1}); });
+    expect_matches_golden("ops", "sum_all", 1, [](const tensor_list& in) { return sum(in[0]); });
+    expect_matches_golden("ops", "mean_axes", 1, [](const tensor_list& in) { return mean(in[0], {1, 2}); });
+    expect_matches_golden("ops", "mean_keepdim", 1, [](const tensor_list& in) { return mean(in[0], {0}, true); });
+    expect_matches_golden("ops", "mean_all", 1, [](const tensor_list& in) { return mean(in[0]); });
 }
 
 TEST(ReduceGolden, MaxMinWithTies)
 {
-    expect_matches_golden("max_axis", 1, [](const tensor_list& in) { return max(in[0], 1); });
-    expect_matches_golden("max_axis_keepdim", 1, [](const tensor_list& in) { return max(in[0], 0, true); });
-    expect_matches_golden("min_axis", 1, [](const tensor_list& in) { return min(in[0], -1); });
-    expect_matches_golden("max_all", 1, [](const tensor_list& in) { return max(in[0]); });
-    expect_matches_golden("min_all", 1, [](const tensor_list& in) { return min(in[0]); });
-    expect_forward_matches_golden("argmax", 1, [](const tensor_list& in) { return argmax(in[0], 1); });
-    expect_forward_matches_golden("argmin", 1, [](const tensor_list& in) { return argmin(in[0], 0, true); });
-    expect_forward_matches_golden("argmax_all", 1, [](const tensor_list& in) { return argmax(in[0]); });
-    expect_forward_matches_golden("argmin_all", 1, [](const tensor_list& in) { return argmin(in[0]); });
+    expect_matches_golden("ops", "max_axis", 1, [](const tensor_list& in) { return max(in[0], 1); });
+    expect_matches_golden("ops", "max_axis_keepdim", 1, [](const tensor_list& in) { return max(in[0], 0, true); });
+    expect_matches_golden("ops", "min_axis", 1, [](const tensor_list& in) { return min(in[0], -1); });
+    expect_matches_golden("ops", "max_all", 1, [](const tensor_list& in) { return max(in[0]); });
+    expect_matches_golden("ops", "min_all", 1, [](const tensor_list& in) { return min(in[0]); });
+    expect_forward_matches_golden("ops", "argmax", 1, [](const tensor_list& in) { return argmax(in[0], 1); });
+    expect_forward_matches_golden("ops", "argmin", 1, [](const tensor_list& in) { return argmin(in[0], 0, true); });
+    expect_forward_matches_golden("ops", "argmax_all", 1, [](const tensor_list& in) { return argmax(in[0]); });
+    expect_forward_matches_golden("ops", "argmin_all", 1, [](const tensor_list& in) { return argmin(in[0]); });
 }
 
 TEST(ReduceGolden, Var)
 {
-    expect_matches_golden("var_all", 1, [](const tensor_list& in) { return var(in[0]); });
-    expect_matches_golden("var_axes", 1, [](const tensor_list& in) { return var(in[0], {0, 2}, 1, true); });
-    expect_matches_golden("var_biased", 1, [](const tensor_list& in) { return var(in[0], {1}, 0); });
+    expect_matches_golden("ops", "var_all", 1, [](const tensor_list& in) { return var(in[0]); });
+    expect_matches_golden("ops", "var_axes", 1, [](const tensor_list& in) { return var(in[0], {0, 2}, 1, true); });
+    expect_matches_golden("ops", "var_biased", 1, [](const tensor_list& in) { return var(in[0], {1}, 0); });
 }
 
 // ---- bad arguments ----
@@ -200,36 +202,46 @@ TEST(ReduceGolden, Var)
 TEST(ReduceErrors, AxisOutOfRange)
 {
     const Tensor x = zeros({2, 3});
-    expect_error<std::invalid_argument>([&] { sum(x, {2}); }, "sum: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2");
-    expect_error<std::invalid_argument>([&] { mean(x, {0, -3}); }, "mean: axis must be in [-2, 1] for a tensor of 2 dimensions, got -3");
-    expect_error<std::invalid_argument>([&] { max(x, 5); }, "max: axis must be in [-2, 1] for a tensor of 2 dimensions, got 5");
-    expect_error<std::invalid_argument>([&] { min(x, -3); }, "min: axis must be in [-2, 1] for a tensor of 2 dimensions, got -3");
-    expect_error<std::invalid_argument>([&] { argmax(x, 2); }, "argmax: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2");
-    expect_error<std::invalid_argument>([&] { argmin(x, 2); }, "argmin: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2");
-    expect_error<std::invalid_argument>([&] { var(x, {3}); }, "var: axis must be in [-2, 1] for a tensor of 2 dimensions, got 3");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "sum: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2",
+                         sum(x, {2}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "mean: axis must be in [-2, 1] for a tensor of 2 dimensions, got -3",
+                         mean(x, {0, -3}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "max: axis must be in [-2, 1] for a tensor of 2 dimensions, got 5",
+                         max(x, 5));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "min: axis must be in [-2, 1] for a tensor of 2 dimensions, got -3",
+                         min(x, -3));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "argmax: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2",
+                         argmax(x, 2));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "argmin: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2",
+                         argmin(x, 2));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "var: axis must be in [-2, 1] for a tensor of 2 dimensions, got 3",
+                         var(x, {3}));
 }
 
 TEST(ReduceErrors, RepeatedAxis)
 {
-    expect_error<std::invalid_argument>([] { sum(zeros({2, 3}), {1, -1}); },
-                                        "sum: each axis may appear once, got axis 1 twice for shape (2, 3)");
-    expect_error<std::invalid_argument>([] { var(zeros({2, 3}), {0, 0}); },
-                                        "var: each axis may appear once, got axis 0 twice for shape (2, 3)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "sum: each axis may appear once, got axis 1 twice for shape (2, 3)",
+                         sum(zeros({2, 3}), {1, -1}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "var: each axis may appear once, got axis 0 twice for shape (2, 3)",
+                         var(zeros({2, 3}), {0, 0}));
 }
 
 TEST(ReduceErrors, EmptyMaxMin)
 {
-    expect_error<std::invalid_argument>([] { max(zeros({0, 3})); }, "max: expected a non-empty tensor, got shape (0, 3)");
-    expect_error<std::invalid_argument>([] { min(zeros({0})); }, "min: expected a non-empty tensor, got shape (0,)");
-    expect_error<std::invalid_argument>([] { max(zeros({2, 0}), 1); },
-                                        "max: the reduced axis must not be empty, got size 0 along axis 1 of shape (2, 0)");
-    expect_error<std::invalid_argument>([] { argmin(zeros({0, 2}), 0); },
-                                        "argmin: the reduced axis must not be empty, got size 0 along axis 0 of shape (0, 2)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "max: expected a non-empty tensor, got shape (0, 3)",
+                         max(zeros({0, 3})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "min: expected a non-empty tensor, got shape (0,)", min(zeros({0})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "max: the reduced axis must not be empty, got size 0 along axis 1 of shape (2, 0)",
+                         max(zeros({2, 0}), 1));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "argmin: the reduced axis must not be empty, got size 0 along axis 0 of shape (0, 2)",
+                         argmin(zeros({0, 2}), 0));
     // Reducing the other axis of an empty tensor is fine: an empty result.
     EXPECT_TENSOR_SHAPE(max(zeros({0, 3}), 1), {0});
 }
 
 TEST(ReduceErrors, NegativeCorrection)
 {
-    expect_error<std::invalid_argument>([] { var(zeros({3}), -1); }, "var: correction must be >= 0, got -1");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "var: correction must be >= 0, got -1", var(zeros({3}), -1));
 }

@@ -3,59 +3,16 @@
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
+#include "golden_helpers.hpp"
+
 #include <functional>
 #include <string>
 
 using namespace adjoint;
+using namespace golden;
 
 namespace
 {
-    // Runs f and expects exception E with exactly `message`; any other exception fails the test.
-    template <class E, class F>
-    void expect_error(F&& f, const std::string& message)
-    {
-        try
-        {
-            f();
-            ADD_FAILURE() << "expected an exception with message: " << message;
-        }
-        catch (const E& e)
-        {
-            EXPECT_EQ(std::string(e.what()), message);
-        }
-    }
-
-    Tensor fixture(const std::string& name)
-    {
-        return load_npy(std::string(ADJOINT_FIXTURES) + "/shape_ops/" + name + ".npy");
-    }
-
-    // Loads <name>_x0.. as leaves, runs fn, and compares the output and the input gradients
-    // under the stored upstream gradient with PyTorch's.
-    void expect_matches_golden(const std::string& name, std::size_t inputs, const tensor_fn& fn)
-    {
-        tensor_list xs;
-        for (std::size_t i = 0; i < inputs; ++i)
-        {
-            Tensor x = fixture(name + "_x" + std::to_string(i));
-            xs.push_back(x.requires_grad_());
-        }
-        Tensor y = fn(xs);
-        EXPECT_TENSOR_NEAR(y, fixture(name + "_y"), 1e-10, 0.0);
-        const tensor_list grads = grad({y}, xs, {fixture(name + "_gy")});
-        for (std::size_t i = 0; i < inputs; ++i)
-        {
-            EXPECT_TENSOR_NEAR(grads[i], fixture(name + "_gx" + std::to_string(i)), 1e-10, 0.0) << "input " << i;
-        }
-    }
-
-    // A float64 leaf of `shape` with distinct values, so a misplaced element shows.
-    Tensor distinct(const shape_t& shape)
-    {
-        Tensor t = reshape(arange(static_cast<double>(shape_numel(shape)), float64) * 0.37 - 1.1, shape);
-        return t.detach().requires_grad_();
-    }
-
     // The name of the node that computes a gradient recorded with create_graph: shows that
     // a backward is itself the expected (differentiable) shape op.
     std::string backward_op_name(const Tensor& y, const Tensor& x)
@@ -64,7 +21,7 @@ namespace
         const Tensor g = grad({y}, {x}, {gy.requires_grad_()}, /*retain_graph=*/true, /*create_graph=*/true)[0];
         return g.grad_fn() ? g.grad_fn()->name() : "<none>";
     }
-}
+} // namespace
 
 // ---- reshape ----
 
@@ -81,14 +38,14 @@ TEST(Reshape, InfersOneMinusOneAxis)
 TEST(Reshape, Errors)
 {
     Tensor x = arange(12.0, float64);
-    expect_error<std::invalid_argument>([&] { reshape(x, {5, 2}); },
-                                        "reshape: shape (5, 2) (10 elements) does not fit (12,) (12 elements)");
-    expect_error<std::invalid_argument>([&] { reshape(x, {5, -1}); },
-                                        "reshape: shape (5, -1) does not fit (12,) (12 elements)");
-    expect_error<std::invalid_argument>([&] { reshape(x, {-1, -1}); },
-                                        "reshape: at most one dimension may be -1, got (-1, -1)");
-    expect_error<std::invalid_argument>([&] { reshape(x, {-2, -6}); },
-                                        "reshape: dimensions must be >= 0 or -1, got (-2, -6)");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "reshape: shape (5, 2) (10 elements) does not fit (12,) (12 elements)",
+                         reshape(x, {5, 2}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "reshape: shape (5, -1) does not fit (12,) (12 elements)",
+                         reshape(x, {5, -1}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "reshape: at most one dimension may be -1, got (-1, -1)",
+                         reshape(x, {-1, -1}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "reshape: dimensions must be >= 0 or -1, got (-2, -6)",
+                         reshape(x, {-2, -6}));
 }
 
 TEST(Reshape, Gradients)
@@ -113,23 +70,29 @@ TEST(Permute, HandWorkedValues)
 TEST(Permute, Errors)
 {
     Tensor x = zeros({2, 3, 4});
-    expect_error<std::invalid_argument>([&] { permute(x, {0, 0, 1}); },
-                                        "permute: axes must be a permutation of the 3 axes of shape (2, 3, 4), got "
-                                        "(0, 0, 1)");
-    expect_error<std::invalid_argument>([&] { permute(x, {1, 0}); },
-                                        "permute: axes must be a permutation of the 3 axes of shape (2, 3, 4), got "
-                                        "(1, 0)");
-    expect_error<std::invalid_argument>([&] { permute(x, {0, 1, 3}); },
-                                        "permute: axis must be in [-3, 2] for a tensor of 3 dimensions, got 3");
-    expect_error<std::invalid_argument>([&] { transpose(x, 0, -4); },
-                                        "transpose: axis must be in [-3, 2] for a tensor of 3 dimensions, got -4");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "permute: axes must be a permutation of the 3 axes of shape (2, 3, 4), got "
+                         "(0, 0, 1)",
+                         permute(x, {0, 0, 1}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "permute: axes must be a permutation of the 3 axes of shape (2, 3, 4), got "
+                         "(1, 0)",
+                         permute(x, {1, 0}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "permute: axis must be in [-3, 2] for a tensor of 3 dimensions, got 3",
+                         permute(x, {0, 1, 3}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "transpose: axis must be in [-3, 2] for a tensor of 3 dimensions, got -4",
+                         transpose(x, 0, -4));
 }
 
 TEST(Permute, GradientsAndBackwardIsInversePermute)
 {
     EXPECT_GRADCHECK([](const tensor_list& in) { return permute(in[0], {2, 0, 1}); }, {distinct({2, 3, 4})});
-    EXPECT_GRADGRADCHECK([](const tensor_list& in) { return permute(in[0] * in[0], {1, 2, 0}); },
-                         {distinct({2, 3, 2})});
+    EXPECT_GRADGRADCHECK(
+        [](const tensor_list& in) {
+            return permute(in[0] * in[0], {1, 2, 0});
+        },
+        {distinct({2, 3, 2})});
     EXPECT_GRADCHECK([](const tensor_list& in) { return transpose(in[0], 0, -1); }, {distinct({3, 2, 2})});
     // The gradient of a (3, 4, 2) output flowing back to (2, 3, 4) must be un-permuted.
     Tensor x = distinct({2, 3, 4});
@@ -142,8 +105,8 @@ TEST(Permute, GradientsAndBackwardIsInversePermute)
 
 TEST(Permute, MatchesPyTorch)
 {
-    expect_matches_golden("permute", 1, [](const tensor_list& in) { return permute(in[0], {2, 0, 1}); });
-    expect_matches_golden("transpose", 1, [](const tensor_list& in) { return transpose(in[0], 0, 2); });
+    expect_matches_golden("shape_ops", "permute", 1, [](const tensor_list& in) { return permute(in[0], {2, 0, 1}); });
+    expect_matches_golden("shape_ops", "transpose", 1, [](const tensor_list& in) { return transpose(in[0], 0, 2); });
 }
 
 TEST(Transpose, HandWorkedAndTrivialCases)
@@ -163,11 +126,11 @@ TEST(Squeeze, ShapesAndValues)
     EXPECT_TENSOR_SHAPE(squeeze(x), {2, 3});
     EXPECT_TENSOR_SHAPE(squeeze(x, 0), {2, 1, 3});
     EXPECT_TENSOR_SHAPE(squeeze(x, -2), {1, 2, 3});
-    EXPECT_TRUE(squeeze(x, 1).is_same(x));   // size 2: nothing to drop
+    EXPECT_TRUE(squeeze(x, 1).is_same(x)); // size 2: nothing to drop
     EXPECT_EQ(squeeze(x).to_vector(), x.to_vector());
     EXPECT_TENSOR_SHAPE(squeeze(ones({1, 1})), {});
-    expect_error<std::invalid_argument>([&] { squeeze(x, 4); },
-                                        "squeeze: axis must be in [-4, 3] for a tensor of 4 dimensions, got 4");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "squeeze: axis must be in [-4, 3] for a tensor of 4 dimensions, got 4",
+                         squeeze(x, 4));
 }
 
 TEST(Unsqueeze, ShapesAndErrors)
@@ -178,12 +141,14 @@ TEST(Unsqueeze, ShapesAndErrors)
     EXPECT_TENSOR_SHAPE(unsqueeze(x, -1), {2, 3, 1});
     EXPECT_TENSOR_SHAPE(unsqueeze(x, -3), {1, 2, 3});
     EXPECT_TENSOR_SHAPE(unsqueeze(scalar(2.0), 0), {1});
-    expect_error<std::invalid_argument>([&] { unsqueeze(x, 3); },
-                                        "unsqueeze: axis must be in [-3, 2] to insert a new axis into shape (2, 3), "
-                                        "got 3");
-    expect_error<std::invalid_argument>([&] { unsqueeze(x, -4); },
-                                        "unsqueeze: axis must be in [-3, 2] to insert a new axis into shape (2, 3), "
-                                        "got -4");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "unsqueeze: axis must be in [-3, 2] to insert a new axis into shape (2, 3), "
+                         "got 3",
+                         unsqueeze(x, 3));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "unsqueeze: axis must be in [-3, 2] to insert a new axis into shape (2, 3), "
+                         "got -4",
+                         unsqueeze(x, -4));
 }
 
 TEST(SqueezeUnsqueeze, GradientsAreReshapes)
@@ -207,17 +172,18 @@ TEST(Flatten, ShapesValuesAndErrors)
     EXPECT_TENSOR_SHAPE(flatten(x, 2, 2), {2, 3, 4, 2});
     EXPECT_TENSOR_SHAPE(flatten(scalar(1.0)), {1});
     EXPECT_EQ(flatten(x, 1, 2).to_vector(), x.to_vector());
-    expect_error<std::invalid_argument>([&] { flatten(x, 2, 1); },
-                                        "flatten: start_axis must not come after end_axis, got start_axis=2, "
-                                        "end_axis=1 for shape (2, 3, 4, 2)");
-    expect_error<std::invalid_argument>([&] { flatten(x, 0, 4); },
-                                        "flatten: axis must be in [-4, 3] for a tensor of 4 dimensions, got 4");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "flatten: start_axis must not come after end_axis, got start_axis=2, "
+                         "end_axis=1 for shape (2, 3, 4, 2)",
+                         flatten(x, 2, 1));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "flatten: axis must be in [-4, 3] for a tensor of 4 dimensions, got 4",
+                         flatten(x, 0, 4));
 }
 
 TEST(Flatten, GradientsAndGolden)
 {
     EXPECT_GRADCHECK([](const tensor_list& in) { return flatten(in[0], 1, 2); }, {distinct({2, 3, 2, 2})});
-    expect_matches_golden("flatten", 1, [](const tensor_list& in) { return flatten(in[0], 1, 2); });
+    expect_matches_golden("shape_ops", "flatten", 1, [](const tensor_list& in) { return flatten(in[0], 1, 2); });
 }
 
 // ---- cat / stack ----
@@ -225,7 +191,7 @@ TEST(Flatten, GradientsAndGolden)
 TEST(Cat, HandWorkedValues)
 {
     Tensor a = tensor({{1, 2}, {3, 4}}, float64);
-    Tensor b = reshape(tensor({5, 6}, float64), {2, 1});   // tensor({{5}, {6}}) would be ambiguous
+    Tensor b = reshape(tensor({5, 6}, float64), {2, 1}); // tensor({{5}, {6}}) would be ambiguous
     EXPECT_TENSOR_NEAR(cat({a, b}, 1), tensor({{1, 2, 5}, {3, 4, 6}}, float64), 0.0, 0.0);
     EXPECT_TENSOR_NEAR(cat({a, a}, -2), tensor({{1, 2}, {3, 4}, {1, 2}, {3, 4}}, float64), 0.0, 0.0);
     EXPECT_TENSOR_SHAPE(cat({a, zeros({2, 0}, float64)}, 1), {2, 2});
@@ -234,27 +200,36 @@ TEST(Cat, HandWorkedValues)
 TEST(Cat, Errors)
 {
     Tensor a = zeros({2, 3});
-    expect_error<std::invalid_argument>([&] { cat({a, zeros({3, 3})}, 1); },
-                                        "cat: tensors must have the same shape except along axis 1, got (2, 3) and "
-                                        "(3, 3) (tensor 1)");
-    expect_error<std::invalid_argument>([&] { cat({a, zeros({2, 3, 1})}, 0); },
-                                        "cat: tensors must have the same shape except along axis 0, got (2, 3) and "
-                                        "(2, 3, 1) (tensor 1)");
-    expect_error<std::invalid_argument>([&] { cat({a, zeros({2, 3}, float64)}, 0); },
-                                        "cat: all inputs must have the same dtype, got float32 and float64; convert "
-                                        "one with .to()");
-    expect_error<std::invalid_argument>([&] { cat({}, 0); }, "cat: expected at least one tensor, got none");
-    expect_error<std::invalid_argument>([&] { cat({a, a}, 2); },
-                                        "cat: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "cat: tensors must have the same shape except along axis 1, got (2, 3) and "
+                         "(3, 3) (tensor 1)",
+                         cat({a, zeros({3, 3})}, 1));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "cat: tensors must have the same shape except along axis 0, got (2, 3) and "
+                         "(2, 3, 1) (tensor 1)",
+                         cat({a, zeros({2, 3, 1})}, 0));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "cat: all inputs must have the same dtype, got float32 and float64; convert "
+                         "one with .to()",
+                         cat({a, zeros({2, 3}, float64)}, 0));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "cat: expected at least one tensor, got none", cat({}, 0));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "cat: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2",
+                         cat({a, a}, 2));
 }
 
 TEST(Cat, GradientsAndGolden)
 {
-    EXPECT_GRADCHECK([](const tensor_list& in) { return cat({in[0], in[1], in[0]}, 1); },
-                     {distinct({2, 3}), distinct({2, 1})});
-    EXPECT_GRADGRADCHECK([](const tensor_list& in) { return cat({in[0] * in[1], in[1]}, 0); },
-                         {distinct({2, 2}), distinct({2, 2})});
-    expect_matches_golden("cat", 2, [](const tensor_list& in) { return cat({in[0], in[1]}, 1); });
+    EXPECT_GRADCHECK(
+        [](const tensor_list& in) {
+            return cat({in[0], in[1], in[0]}, 1);
+        },
+        {distinct({2, 3}), distinct({2, 1})});
+    EXPECT_GRADGRADCHECK(
+        [](const tensor_list& in) {
+            return cat({in[0] * in[1], in[1]}, 0);
+        },
+        {distinct({2, 2}), distinct({2, 2})});
+    expect_matches_golden("shape_ops", "cat", 2, [](const tensor_list& in) { return cat({in[0], in[1]}, 1); });
 }
 
 TEST(Stack, HandWorkedValues)
@@ -271,24 +246,36 @@ TEST(Stack, HandWorkedValues)
 TEST(Stack, Errors)
 {
     Tensor a = zeros({2, 3});
-    expect_error<std::invalid_argument>([&] { stack({a, a, zeros({3, 2})}); },
-                                        "stack: tensors must all have the same shape, got (2, 3) and (3, 2) "
-                                        "(tensor 2)");
-    expect_error<std::invalid_argument>([&] { stack({a, zeros({2, 3}, float64)}); },
-                                        "stack: all inputs must have the same dtype, got float32 and float64; "
-                                        "convert one with .to()");
-    expect_error<std::invalid_argument>([&] { stack({}); }, "stack: expected at least one tensor, got none");
-    expect_error<std::invalid_argument>([&] { stack({a, a}, 3); },
-                                        "stack: axis must be in [-3, 2] to insert a new axis into shape (2, 3), got 3");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "stack: tensors must all have the same shape, got (2, 3) and (3, 2) "
+                         "(tensor 2)",
+                         stack({a, a, zeros({3, 2})}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "stack: all inputs must have the same dtype, got float32 and float64; "
+                         "convert one with .to()",
+                         stack({a, zeros({2, 3}, float64)}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "stack: expected at least one tensor, got none", stack({}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "stack: axis must be in [-3, 2] to insert a new axis into shape (2, 3), got 3",
+                         stack({a, a}, 3));
 }
 
 TEST(Stack, GradientsAndGolden)
 {
-    EXPECT_GRADCHECK([](const tensor_list& in) { return stack({in[0], in[1], in[0]}, 1); },
-                     {distinct({2, 3}), distinct({2, 3})});
-    EXPECT_GRADGRADCHECK([](const tensor_list& in) { return stack({in[0] * in[1], in[1]}, -1); },
-                         {distinct({3}), distinct({3})});
-    expect_matches_golden("stack", 3, [](const tensor_list& in) { return stack({in[0], in[1], in[2]}, 1); });
+    EXPECT_GRADCHECK(
+        [](const tensor_list& in) {
+            return stack({in[0], in[1], in[0]}, 1);
+        },
+        {distinct({2, 3}), distinct({2, 3})});
+    EXPECT_GRADGRADCHECK(
+        [](const tensor_list& in) {
+            return stack({in[0] * in[1], in[1]}, -1);
+        },
+        {distinct({3}), distinct({3})});
+    expect_matches_golden("shape_ops", "stack", 3,
+                          [](const tensor_list& in) {
+                              return stack({in[0], in[1], in[2]}, 1);
+                          });
     Tensor a = distinct({2, 3});
     EXPECT_EQ(stack({a, a}).grad_fn()->name(), "stack");
     // Only the inputs that require grad get one.
@@ -318,18 +305,22 @@ TEST(Pad, HandWorkedValues)
 TEST(Pad, Errors)
 {
     Tensor x = zeros({2, 3});
-    expect_error<std::invalid_argument>([&] { pad(x, {1, 2, 3}); },
-                                        "pad: pads must be (before, after) pairs, last axis first, at most 4 values "
-                                        "for shape (2, 3), got 3 values (1, 2, 3)");
-    expect_error<std::invalid_argument>([&] { pad(x, {1, 1, 1, 1, 1, 1}); },
-                                        "pad: pads must be (before, after) pairs, last axis first, at most 4 values "
-                                        "for shape (2, 3), got 6 values (1, 1, 1, 1, 1, 1)");
-    expect_error<std::invalid_argument>([&] { pad(x, {-2, -2}); },
-                                        "pad: negative pads can crop at most the 3 elements of axis 1 of shape (2, 3), "
-                                        "got (-2, -2) for that axis");
-    expect_error<std::invalid_argument>([&] { pad(x, {0, 0, 1, -4}); },
-                                        "pad: negative pads can crop at most the 2 elements of axis 0 of shape (2, 3), "
-                                        "got (1, -4) for that axis");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "pad: pads must be (before, after) pairs, last axis first, at most 4 values "
+                         "for shape (2, 3), got 3 values (1, 2, 3)",
+                         pad(x, {1, 2, 3}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "pad: pads must be (before, after) pairs, last axis first, at most 4 values "
+                         "for shape (2, 3), got 6 values (1, 1, 1, 1, 1, 1)",
+                         pad(x, {1, 1, 1, 1, 1, 1}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "pad: negative pads can crop at most the 3 elements of axis 1 of shape (2, 3), "
+                         "got (-2, -2) for that axis",
+                         pad(x, {-2, -2}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "pad: negative pads can crop at most the 2 elements of axis 0 of shape (2, 3), "
+                         "got (1, -4) for that axis",
+                         pad(x, {0, 0, 1, -4}));
 }
 
 TEST(Pad, GradientsAndBackwardIsCrop)
@@ -338,7 +329,7 @@ TEST(Pad, GradientsAndBackwardIsCrop)
     EXPECT_GRADCHECK([](const tensor_list& in) { return pad(in[0], {-1, -1, 2, 1, 1, 0}); }, {distinct({2, 2, 4})});
     EXPECT_GRADGRADCHECK([](const tensor_list& in) { return pad(in[0] * in[0], {2, -1}); }, {distinct({2, 3})});
     Tensor x = distinct({3});
-    Tensor y = pad(x, {1, -1});   // [0, x0, x1]
+    Tensor y = pad(x, {1, -1}); // [0, x0, x1]
     Tensor gx = grad({y}, {x}, {tensor({10, 20, 30}, float64)})[0];
     EXPECT_TENSOR_NEAR(gx, tensor({20, 30, 0}, float64), 0.0, 0.0);
     EXPECT_EQ(backward_op_name(pad(x, {1, -1}), x), "pad");
@@ -346,8 +337,14 @@ TEST(Pad, GradientsAndBackwardIsCrop)
 
 TEST(Pad, MatchesPyTorch)
 {
-    expect_matches_golden("pad", 1, [](const tensor_list& in) { return pad(in[0], {1, 2, -1, 0, 0, 1}, 0.5); });
-    expect_matches_golden("pad_crop", 1, [](const tensor_list& in) { return pad(in[0], {-1, -2, 2, -1}); });
+    expect_matches_golden("shape_ops", "pad", 1,
+                          [](const tensor_list& in) {
+                              return pad(in[0], {1, 2, -1, 0, 0, 1}, 0.5);
+                          });
+    expect_matches_golden("shape_ops", "pad_crop", 1,
+                          [](const tensor_list& in) {
+                              return pad(in[0], {-1, -2, 2, -1});
+                          });
 }
 
 // ---- slice / narrow / expand ----
@@ -358,21 +355,21 @@ TEST(Slice, StepsAndNegativeBounds)
     EXPECT_EQ(slice(v, 0, 1, 8, 3).to_vector(), (std::vector<double>{1, 4, 7}));
     EXPECT_EQ(slice(v, 0, -4, 10, 2).to_vector(), (std::vector<double>{6, 8}));
     EXPECT_EQ(slice(v, 0, -3, -1).to_vector(), (std::vector<double>{7, 8}));
-    EXPECT_EQ(slice(v, 0, -100, 2).to_vector(), (std::vector<double>{0, 1}));   // bounds clip like Python
+    EXPECT_EQ(slice(v, 0, -100, 2).to_vector(), (std::vector<double>{0, 1})); // bounds clip like Python
     EXPECT_EQ(slice(v, 0, 8, 100, 5).to_vector(), (std::vector<double>{8}));
     EXPECT_TENSOR_SHAPE(slice(v, 0, 5, 2), {0});
     Tensor m = reshape(arange(12.0, float64), {3, 4});
     EXPECT_TENSOR_NEAR(slice(m, 1, 1, 4, 2), tensor({{1, 3}, {5, 7}, {9, 11}}, float64), 0.0, 0.0);
-    expect_error<std::invalid_argument>([&] { slice(v, 0, 0, 5, 0); }, "slice: step must be >= 1, got 0");
-    expect_error<std::invalid_argument>([&] { slice(m, 2, 0, 1); },
-                                        "slice: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2");
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "slice: step must be >= 1, got 0", slice(v, 0, 0, 5, 0));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "slice: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2",
+                         slice(m, 2, 0, 1));
 }
 
 TEST(Slice, GradientsAndGolden)
 {
     EXPECT_GRADCHECK([](const tensor_list& in) { return slice(in[0], 1, -3, 4, 2); }, {distinct({2, 5})});
     EXPECT_GRADGRADCHECK([](const tensor_list& in) { return slice(in[0] * in[0], 0, 1, 5, 2); }, {distinct({5, 2})});
-    expect_matches_golden("slice", 1, [](const tensor_list& in) { return slice(in[0], 0, -4, 5, 2); });
+    expect_matches_golden("shape_ops", "slice", 1, [](const tensor_list& in) { return slice(in[0], 0, -4, 5, 2); });
 }
 
 TEST(Narrow, ValuesAndOutOfRange)
@@ -380,15 +377,18 @@ TEST(Narrow, ValuesAndOutOfRange)
     Tensor m = reshape(arange(12.0, float64), {3, 4});
     EXPECT_TENSOR_NEAR(narrow(m, 0, 1, 2), tensor({{4, 5, 6, 7}, {8, 9, 10, 11}}, float64), 0.0, 0.0);
     EXPECT_TENSOR_NEAR(narrow(m, -1, -2, 2), tensor({{2, 3}, {6, 7}, {10, 11}}, float64), 0.0, 0.0);
-    expect_error<std::invalid_argument>([&] { narrow(m, 1, 3, 2); },
-                                        "narrow: start + length must lie within [0, 4] along axis 1 of shape (3, 4), "
-                                        "got start=3, length=2");
-    expect_error<std::invalid_argument>([&] { narrow(m, 0, -4, 1); },
-                                        "narrow: start + length must lie within [0, 3] along axis 0 of shape (3, 4), "
-                                        "got start=-4, length=1");
-    expect_error<std::invalid_argument>([&] { narrow(m, 0, 0, -1); },
-                                        "narrow: start + length must lie within [0, 3] along axis 0 of shape (3, 4), "
-                                        "got start=0, length=-1");
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "narrow: start + length must lie within [0, 4] along axis 1 of shape (3, 4), "
+                         "got start=3, length=2",
+                         narrow(m, 1, 3, 2));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "narrow: start + length must lie within [0, 3] along axis 0 of shape (3, 4), "
+                         "got start=-4, length=1",
+                         narrow(m, 0, -4, 1));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "narrow: start + length must lie within [0, 3] along axis 0 of shape (3, 4), "
+                         "got start=0, length=-1",
+                         narrow(m, 0, 0, -1));
     EXPECT_GRADCHECK([](const tensor_list& in) { return narrow(in[0], 1, 1, 2); }, {distinct({2, 4})});
 }
 
@@ -402,16 +402,18 @@ TEST(Expand, GradientSumsOverExpandedAxes)
 
 TEST(ShapeOps, ChainMatchesPyTorch)
 {
-    expect_matches_golden("chain", 1, [](const tensor_list& in) {
-        return squeeze(pad(transpose(unsqueeze(in[0], 0), 1, 2), {0, 1}), 0);
-    });
+    expect_matches_golden("shape_ops", "chain", 1,
+                          [](const tensor_list& in) {
+                              return squeeze(pad(transpose(unsqueeze(in[0], 0), 1, 2), {0, 1}), 0);
+                          });
 }
 
 TEST(ShapeOps, Float32GivesTheSameValuesAsFloat64)
 {
     // Shape ops only move values, so float32 results are exactly the float64 ones rounded.
-    const auto fn = [](const Tensor& x) {
-        Tensor y = pad(permute(x, {1, 2, 0}), {1, -1, 0, 2}, 0.25);   // (3, 6, 2)
+    const auto fn = [](const Tensor& x)
+    {
+        Tensor y = pad(permute(x, {1, 2, 0}), {1, -1, 0, 2}, 0.25); // (3, 6, 2)
         return cat({flatten(stack({y, y}, 1), 1), squeeze(unsqueeze(narrow(flatten(y, 1), 1, 2, 5), 0))}, 1);
     };
     Tensor x = distinct({2, 3, 4}).detach();

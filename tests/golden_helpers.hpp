@@ -1,41 +1,28 @@
-// Helpers shared by the elementwise, reduction and matmul suites: exact-message error
-// expectations and comparisons against the PyTorch goldens of tests/fixtures/generate_ops.py.
+// Helpers shared by the op suites: loading PyTorch goldens (tests/fixtures/<family>/, written
+// by tests/fixtures/generate_<family>.py) and comparing an op's output and input gradients with
+// them, plus deterministic float64 inputs for gradchecks.
 #pragma once
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
 #include <string>
 
-namespace ops_test
+namespace golden
 {
     using namespace adjoint;
 
-    // Runs f and expects exception E with exactly `message`; any other exception fails the test.
-    template <class E, class F>
-    void expect_error(F&& f, const std::string& message)
+    inline Tensor fixture(const std::string& family, const std::string& name)
     {
-        try
-        {
-            f();
-            ADD_FAILURE() << "expected an exception with message: " << message;
-        }
-        catch (const E& e)
-        {
-            EXPECT_EQ(std::string(e.what()), message);
-        }
+        return load_npy(std::string(ADJOINT_FIXTURES) + "/" + family + "/" + name + ".npy");
     }
 
-    inline Tensor fixture(const std::string& name)
-    {
-        return load_npy(std::string(ADJOINT_FIXTURES) + "/ops/" + name + ".npy");
-    }
-
-    inline tensor_list fixture_inputs(const std::string& name, std::size_t count, bool requires_grad)
+    inline tensor_list fixture_inputs(const std::string& family, const std::string& name, std::size_t count,
+                                      bool requires_grad)
     {
         tensor_list xs;
         for (std::size_t i = 0; i < count; ++i)
         {
-            Tensor x = fixture(name + "_x" + std::to_string(i));
+            Tensor x = fixture(family, name + "_x" + std::to_string(i));
             xs.push_back(requires_grad ? x.requires_grad_() : x);
         }
         return xs;
@@ -43,24 +30,27 @@ namespace ops_test
 
     // Loads <name>_x0.. as leaves, runs fn, and compares the output and the input gradients
     // under the stored upstream gradient with PyTorch's at 1e-10.
-    inline void expect_matches_golden(const std::string& name, std::size_t inputs, const tensor_fn& fn)
+    inline void expect_matches_golden(const std::string& family, const std::string& name, std::size_t inputs,
+                                      const tensor_fn& fn)
     {
         SCOPED_TRACE("golden case " + name);
-        const tensor_list xs = fixture_inputs(name, inputs, true);
+        const tensor_list xs = fixture_inputs(family, name, inputs, true);
         Tensor y = fn(xs);
-        EXPECT_TENSOR_NEAR(y, fixture(name + "_y"), 1e-10, 1e-10);
-        const tensor_list grads = grad({y}, xs, {fixture(name + "_gy")});
+        EXPECT_TENSOR_NEAR(y, fixture(family, name + "_y"), 1e-10, 1e-10);
+        const tensor_list grads = grad({y}, xs, {fixture(family, name + "_gy")});
         for (std::size_t i = 0; i < inputs; ++i)
         {
-            EXPECT_TENSOR_NEAR(grads[i], fixture(name + "_gx" + std::to_string(i)), 1e-10, 1e-10) << "input " << i;
+            EXPECT_TENSOR_NEAR(grads[i], fixture(family, name + "_gx" + std::to_string(i)), 1e-10, 1e-10)
+                << "input " << i;
         }
     }
 
     // Outputs only, for ops without a gradient (comparisons, argmax).
-    inline void expect_forward_matches_golden(const std::string& name, std::size_t inputs, const tensor_fn& fn)
+    inline void expect_forward_matches_golden(const std::string& family, const std::string& name, std::size_t inputs,
+                                              const tensor_fn& fn)
     {
         SCOPED_TRACE("golden case " + name);
-        EXPECT_TENSOR_NEAR(fn(fixture_inputs(name, inputs, false)), fixture(name + "_y"), 0.0, 0.0);
+        EXPECT_TENSOR_NEAR(fn(fixture_inputs(family, name, inputs, false)), fixture(family, name + "_y"), 0.0, 0.0);
     }
 
     // A float64 leaf of `shape` holding lo, lo + step, lo + 2 step, ... in row-major order, so a
@@ -84,4 +74,4 @@ namespace ops_test
         }
         return from_vector(v, shape, float64).requires_grad_();
     }
-}
+} // namespace golden
