@@ -50,73 +50,56 @@ namespace adjoint
         return from_vector(values, {count}, dt);
     }
 
-    namespace
+    void nested_values::flatten(std::vector<double>& values, shape_t& shape) const
     {
-        // Flattens one level of nesting, checking every inner list has the same shape.
-        template <class List, class Leaf>
-        void flatten_into(const List& list, std::vector<double>& values, shape_t& shape, std::size_t depth, Leaf leaf)
+        // The first path down gives the shape; collect() then holds every list to it.
+        shape.clear();
+        for (const nested_values* n = this; n->m_is_list; n = &n->m_items.front())
         {
-            if (shape.size() <= depth)
+            shape.push_back(static_cast<std::int64_t>(n->m_items.size()));
+            if (n->m_items.empty())
             {
-                shape.push_back(static_cast<std::int64_t>(list.size()));
-            }
-            else if (shape[depth] != static_cast<std::int64_t>(list.size()))
-            {
-                throw std::invalid_argument(detail::str("tensor: nested lists must be rectangular; at depth ", depth,
-                                                        " expected ", shape[depth], " elements, got ", list.size()));
-            }
-            for (const auto& item : list)
-            {
-                leaf(item, values, shape, depth + 1);
+                break;
             }
         }
+        values.clear();
+        collect(values, shape, 0);
+    }
 
-        struct scalar_leaf
+    void nested_values::collect(std::vector<double>& values, const shape_t& shape, std::size_t depth) const
+    {
+        if (depth == shape.size() && !m_is_list)
         {
-            void operator()(double v, std::vector<double>& values, shape_t&, std::size_t) const { values.push_back(v); }
+            values.push_back(m_value);
+            return;
+        }
+        const auto fail = [depth](const std::string& expected, const std::string& got) {
+            throw std::invalid_argument(detail::str("tensor: nested lists must be rectangular; at depth ", depth,
+                                                    " expected ", expected, ", got ", got));
         };
-
-        template <class Inner>
-        struct nested_leaf
+        if (depth == shape.size())
         {
-            Inner inner;
-            template <class List>
-            void operator()(const List& l, std::vector<double>& values, shape_t& shape, std::size_t depth) const
-            {
-                flatten_into(l, values, shape, depth, inner);
-            }
-        };
-
-        template <class List, class Leaf>
-        Tensor from_nested(const List& list, Leaf leaf, adjoint::dtype dt)
+            fail("a number", detail::str("a list of ", m_items.size()));
+        }
+        if (!m_is_list)
         {
-            std::vector<double> values;
-            shape_t shape;
-            flatten_into(list, values, shape, 0, leaf);
-            return from_vector(values, shape, dt);
+            fail(detail::str("a list of ", shape[depth]), "a number");
+        }
+        if (static_cast<std::int64_t>(m_items.size()) != shape[depth])
+        {
+            fail(detail::str(shape[depth], " elements"), std::to_string(m_items.size()));
+        }
+        for (const auto& item : m_items)
+        {
+            item.collect(values, shape, depth + 1);
         }
     }
 
-    Tensor tensor(std::initializer_list<double> values, adjoint::dtype dt)
+    Tensor tensor(const nested_values& values, adjoint::dtype dt)
     {
-        return from_nested(values, scalar_leaf{}, dt);
-    }
-
-    Tensor tensor(std::initializer_list<std::initializer_list<double>> values, adjoint::dtype dt)
-    {
-        return from_nested(values, nested_leaf<scalar_leaf>{}, dt);
-    }
-
-    Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
-                  adjoint::dtype dt)
-    {
-        return from_nested(values, nested_leaf<nested_leaf<scalar_leaf>>{}, dt);
-    }
-
-    Tensor tensor(
-        std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<double>>>> values,
-        adjoint::dtype dt)
-    {
-        return from_nested(values, nested_leaf<nested_leaf<nested_leaf<scalar_leaf>>>{}, dt);
+        std::vector<double> flat;
+        shape_t shape;
+        values.flatten(flat, shape);
+        return from_vector(flat, shape, dt);
     }
 }

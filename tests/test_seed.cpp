@@ -8,13 +8,13 @@ using namespace adjoint;
 namespace
 {
     // The post's 2-d matrices as [N=1, C=1, H, W] tensors.
-    Tensor image(std::initializer_list<std::initializer_list<double>> rows, dtype dt = float64)
+    Tensor image(const nested_values& rows, dtype dt = float64)
     {
         Tensor t = tensor(rows, dt);
         return reshape(t, {1, 1, t.size(0), t.size(1)});
     }
 
-    Tensor leaf(std::initializer_list<std::initializer_list<double>> rows)
+    Tensor leaf(const nested_values& rows)
     {
         return image(rows).detach().requires_grad_();
     }

@@ -11,15 +11,25 @@ TEST(Tensor, NestedListsGiveShapeAndRaggedListsAreRejected)
     EXPECT_TENSOR_SHAPE(t, {1, 3, 2});
     EXPECT_EQ(t.dtype(), float32);
     EXPECT_EQ(t.to_vector(), (std::vector<double>{1, 2, 3, 4, 5, 6}));
-    try
-    {
-        tensor({{1.0, 2.0}, {3.0}});
-        FAIL() << "expected std::invalid_argument";
-    }
-    catch (const std::invalid_argument& e)
-    {
-        EXPECT_STREQ(e.what(), "tensor: nested lists must be rectangular; at depth 1 expected 2 elements, got 1");
-    }
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "tensor: nested lists must be rectangular; at depth 1 expected 2 elements, got 1",
+                         tensor({{1.0, 2.0}, {3.0}}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "tensor: nested lists must be rectangular; at depth 1 expected a list of 2, got a number",
+                         tensor({{1.0, 2.0}, 3.0}));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "tensor: nested lists must be rectangular; at depth 1 expected a number, got a list of 2",
+                         tensor({1.0, {2.0, 3.0}}));
+}
+
+TEST(Tensor, BracesAlwaysMeanAList)
+{
+    // {{5}, {6}} is a 2x1 column, {5} a one-element vector and a bare number a 0-d tensor.
+    EXPECT_TENSOR_SHAPE(tensor({{5}, {6}}), {2, 1});
+    EXPECT_TENSOR_SHAPE(tensor({{1.0}}, float64), {1, 1});
+    EXPECT_TENSOR_SHAPE(tensor({5}), {1});
+    EXPECT_TENSOR_SHAPE(tensor(2.5), {});
+    EXPECT_TENSOR_SHAPE(tensor({{{{1, 2.5}}}}), {1, 1, 1, 2});
 }
 
 TEST(Tensor, DetachCutsTheGraph)

@@ -14,7 +14,7 @@ using namespace adjoint;
 namespace
 {
     // The post's matrices as [N=1, C=1, H, W] float64 tensors.
-    Tensor image(std::initializer_list<std::initializer_list<double>> rows)
+    Tensor image(const nested_values& rows)
     {
         Tensor t = tensor(rows, float64);
         return reshape(t, {1, 1, t.size(0), t.size(1)});
