@@ -22,7 +22,12 @@ namespace adjoint
                 idx[i] = shape[i] ? flat % shape[i] : 0;
                 flat = shape[i] ? flat / shape[i] : 0;
             }
-            return shape_str(idx);
+            std::string s = "[";
+            for (std::size_t i = 0; i < idx.size(); ++i)
+            {
+                s += (i ? ", " : "") + std::to_string(idx[i]);
+            }
+            return s + "]";
         }
 
         // Column-major by input element: jac[in_elem * n_out + out_elem].
@@ -165,7 +170,7 @@ namespace adjoint
                 const std::int64_t out_elem = static_cast<std::int64_t>(j) % n_out;
                 std::ostringstream s;
                 s.precision(10);
-                s << "d output" << index_str(out_elem, out.shape()) << " / d input " << i
+                s << "d output" << index_str(out_elem, out.shape()) << " / d input" << i
                   << index_str(in_elem, inputs[i].shape()) << ": analytical " << a[j] << ", numerical "
                   << numerical[j];
                 return s.str();
