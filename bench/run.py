@@ -275,7 +275,7 @@ def main():
     print("| case | thr | fwd adjoint ms | fwd torch ms | fwd ratio | f+b adjoint ms | f+b torch ms | f+b ratio "
           "| f+b util adj / torch |")
     print("|---|---|---|---|---|---|---|---|---|")
-    worst_spread = 0.0
+    stability = []
     for c in cases:
         for t in threads:
             a = pooled.get((c["name"], t, "adjoint"))
@@ -284,12 +284,16 @@ def main():
                 continue
             fa, fb = statistics.median(a["fwd"]), statistics.median(b["fwd"])
             ba, bb = statistics.median(a["fwdbwd"]), statistics.median(b["fwdbwd"])
-            for p, med in ((a, ba), (b, bb)):
-                worst_spread = max(worst_spread, max(abs(m - med) / med for m in p["round_med"]))
             print(f"| {c['name']} | {t} | {fmt_ms(fa)} | {fmt_ms(fb)} | {fa / fb:.2f} | {fmt_ms(ba)} | {fmt_ms(bb)} "
                   f"| {ba / bb:.2f} | {statistics.mean(a['fwdbwd_util']):.2f} / {statistics.mean(b['fwdbwd_util']):.2f} |")
+            stability.append((c["name"], t, a["round_med"], b["round_med"]))
     print()
-    print(f"Largest deviation of one round's f+b median from the pooled median: {100 * worst_spread:.1f}%")
+    print("Stability: the lowest and highest per-round (per-process) f+b median, ms")
+    print()
+    print("| case | thr | adjoint min - max | torch min - max |")
+    print("|---|---|---|---|")
+    for name, t, ra, rb in stability:
+        print(f"| {name} | {t} | {fmt_ms(min(ra))} - {fmt_ms(max(ra))} | {fmt_ms(min(rb))} - {fmt_ms(max(rb))} |")
     if memory:
         print()
         print("## Memory (1 thread; peak RSS growth during one forward+backward after warm-up, "
