@@ -2,15 +2,17 @@
 """Side-by-side benchmark of adjoint's convolution against PyTorch, float32, on CPU.
 
 Usage: /usr/bin/python3 bench/run.py BUILD/bench/conv_bench [--rounds 3] [--reps 10] [--warmup 3]
-                                      [--threads 1,2] [--no-memory] [--save results.json]
+           [--threads 1,2] [--case NAME]... [--malloc pinned|default] [--no-memory] [--save FILE]
 
 Builds nothing: it takes the built conv_bench, reads the case list from it (`--list`), and
 runs the same cases with torch.nn.functional.conv2d / conv_transpose2d in a worker process
 of its own. Both sides run in rounds, alternately, so that load from other work on the
 machine hits them alike; each figure is the median over every timed run of all rounds.
+Each process gets OPENBLAS_NUM_THREADS and OMP_NUM_THREADS equal to its thread count, and
+by default glibc settings that keep freed blocks in the heap (see PINNED_MALLOC).
 Memory: one forward+backward per case after warm-up, peak RSS growth over the RSS just
-before it, with glibc's mmap threshold pinned (MALLOC_MMAP_THRESHOLD_) so that freed big
-blocks go back to the OS on both sides. Prints the machine, then one table.
+before it, with glibc's mmap threshold set low (MALLOC_MMAP_THRESHOLD_) so that freed big
+blocks go back to the OS on both sides. Prints the machine, then the tables (Markdown).
 """
 import argparse
 import json
