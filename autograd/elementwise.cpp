@@ -202,8 +202,11 @@ namespace adjoint
 
     Tensor relu(const Tensor& x)
     {
-        return unary(unary_op::relu, "relu", x, [x](const Tensor& g, const std::vector<bool>&) -> tensor_list {
-            return {g * constant(kernels::unary(unary_op::step, x.data()))};
+        // The mask is read off the output (y > 0 exactly where x > 0), so the graph keeps the
+        // activation the next layer keeps anyway and lets the pre-activation go.
+        array y = kernels::unary(unary_op::relu, x.data());
+        return detail::record(y, "relu", {x}, [y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
+            return {g * constant(kernels::unary(unary_op::step, y))};
         });
     }
 

@@ -198,6 +198,23 @@ TEST(Elementwise, BackwardDoesNotKeepTheOutputAlive)
     EXPECT_EQ(Node::live_count(), before);
 }
 
+TEST(Elementwise, ReluLetsItsInputGo)
+{
+    // relu's mask comes from its output, so a pre-activation nothing else needs is freed while
+    // the graph lives (a conv keeps the activation it reads, not the one before the relu).
+    Tensor w = tensor({-1.0, 2.0, 3.0}, float64).requires_grad_();
+    std::weak_ptr<detail::tensor_impl> pre_activation;
+    Tensor y;
+    {
+        Tensor pre = w * 2.0;
+        pre_activation = pre.impl();
+        y = relu(pre);
+    }
+    EXPECT_TRUE(pre_activation.expired());
+    sum(y).backward();
+    EXPECT_TENSOR_NEAR(w.grad(), tensor({0.0, 2.0, 2.0}, float64), 0.0, 0.0);
+}
+
 // ---- gradcheck ----
 
 TEST(ElementwiseGradcheck, Arithmetic)
