@@ -311,6 +311,9 @@ TEST(ElementwiseGolden, Unary)
     expect_matches_golden("ops", "relu", 1, [](const tensor_list& in) { return relu(in[0]); });
     expect_matches_golden("ops", "sigmoid", 1, [](const tensor_list& in) { return sigmoid(in[0]); });
     expect_matches_golden("ops", "tanh", 1, [](const tensor_list& in) { return tanh(in[0]); });
+    expect_matches_golden("ops", "neg", 1, [](const tensor_list& in) { return -in[0]; });
+    expect_matches_golden("ops", "scalar_operands", 1,
+                          [](const tensor_list& in) { return 3.0 / in[0] + in[0] * 2.0 - 1.0; });
 }
 
 TEST(ElementwiseGolden, MaximumMinimumWithTies)

@@ -408,6 +408,15 @@ TEST(ShapeOps, ChainMatchesPyTorch)
                           });
 }
 
+TEST(ShapeOps, ReshapeExpandNarrowSqueezeMatchPyTorch)
+{
+    expect_matches_golden("shape_ops", "reshape", 1, [](const tensor_list& in) { return reshape(in[0], {4, -1}); });
+    expect_matches_golden("shape_ops", "expand", 1, [](const tensor_list& in) { return expand(in[0], {2, 3, 4}); });
+    expect_matches_golden("shape_ops", "narrow", 1, [](const tensor_list& in) { return narrow(in[0], 1, 1, 2); });
+    expect_matches_golden("shape_ops", "squeeze_unsqueeze", 1,
+                          [](const tensor_list& in) { return unsqueeze(squeeze(in[0], 1), -1); });
+}
+
 TEST(ShapeOps, Float32GivesTheSameValuesAsFloat64)
 {
     // Shape ops only move values, so float32 results are exactly the float64 ones rounded.
