@@ -1,11 +1,16 @@
 // Convolution kernels on contiguous buffers (see conv_kernels.hpp). The stride / padding /
-// dilation index arithmetic lives only in for_each_run; im2col gathers along its runs and
-// col2im scatter-adds along the same runs, so the two cannot drift apart.
+// dilation index arithmetic lives only in for_each_run (conv_runs.hpp); im2col gathers along
+// its runs and col2im scatter-adds along the same runs, so the two cannot drift apart.
+// Depthwise convolutions take the direct path of conv_depthwise.cpp instead of GEMMs.
+#include <adjoint/core/conv_depthwise.hpp>
 #include <adjoint/core/conv_kernels.hpp>
+#include <adjoint/core/conv_runs.hpp>
 #include <adjoint/core/gemm.hpp>
+#include <adjoint/core/reduce.hpp>
 #include <adjoint/core/xt.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -13,82 +18,43 @@ namespace adjoint::kernels
 {
     namespace
     {
-        // The outputs o in [0, out) whose input position o*stride + offset lies in [0, in),
-        // as a half-open range [lo, hi). Empty ranges come back with hi <= lo.
-        struct range
+        // Scratch for column matrices: uninitialised, because every element is written before
+        // it is read (im2col writes the zero padding itself).
+        template <class T>
+        std::unique_ptr<T[]> scratch(std::int64_t n)
         {
-            std::int64_t lo, hi;
-        };
-
-        range valid_range(std::int64_t offset, std::int64_t stride, std::int64_t in, std::int64_t out)
-        {
-            // lo: smallest o with o*stride >= -offset; hi: one past the largest o with o*stride <= in-1-offset.
-            const std::int64_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-            const std::int64_t last = in - 1 - offset;
-            const std::int64_t hi = last < 0 ? 0 : std::min(out, last / stride + 1);
-            return {lo, hi};
+            return std::unique_ptr<T[]>(n > 0 ? new T[static_cast<std::size_t>(n)] : nullptr);
         }
 
-        // Visits, for each column-matrix row r = (c*kh + ki)*kw + kj (c < channels) and each
-        // output row oh whose image row ih = oh*stride_h - pad_top + ki*dilation_h is inside
-        // the image, the one run of output columns ow whose image column
-        // iw = ow*stride_w - pad_left + kj*dilation_w is inside too:
-        //   visit(col_index, image_index, count) — col_index advances by 1 per element,
-        //   image_index by stride_w. Positions never visited read the zero padding.
-        template <class F>
-        void for_each_run(const conv_geometry& g, std::int64_t channels, F&& visit)
-        {
-            const std::int64_t plane = g.h_out * g.w_out;
-            for (std::int64_t c = 0; c < channels; ++c)
-            {
-                for (std::int64_t ki = 0; ki < g.kh; ++ki)
-                {
-                    const std::int64_t row_offset = ki * g.dilation_h - g.pad_top;
-                    const range rows = valid_range(row_offset, g.stride_h, g.h, g.h_out);
-                    for (std::int64_t kj = 0; kj < g.kw; ++kj)
-                    {
-                        const std::int64_t col_offset = kj * g.dilation_w - g.pad_left;
-                        const range cols = valid_range(col_offset, g.stride_w, g.w, g.w_out);
-                        if (cols.hi <= cols.lo)
-                        {
-                            continue;
-                        }
-                        const std::int64_t r = (c * g.kh + ki) * g.kw + kj;
-                        for (std::int64_t oh = rows.lo; oh < rows.hi; ++oh)
-                        {
-                            const std::int64_t ih = oh * g.stride_h + row_offset;
-                            visit(r * plane + oh * g.w_out + cols.lo,
-                                  (c * g.h + ih) * g.w + cols.lo * g.stride_w + col_offset, cols.hi - cols.lo);
-                        }
-                    }
-                }
-            }
-        }
-
-        // image [channels, h, w] -> col [channels*kh*kw, h_out*w_out]
+        // image [channels, h, w] -> col [channels*kh*kw, P]. The positions the walker skips
+        // are the zero padding; they are zeroed as the walk passes them (its visits come in
+        // increasing order), so each element is written once and the buffer needs no clearing.
         template <class T>
         void im2col(const T* image, T* col, const conv_geometry& g, std::int64_t channels)
         {
-            std::fill(col, col + channels * g.kh * g.kw * g.h_out * g.w_out, T(0));
-            const std::int64_t step = g.stride_w;
-            for_each_run(g, channels, [&](std::int64_t ci, std::int64_t ii, std::int64_t count) {
-                T* dst = col + ci;
+            const std::int64_t p_end = g.h_out * g.w_out;
+            T* written = col;   // everything before this is written
+            conv_detail::for_each_run(g, channels, [&](auto r, auto p, auto ii, auto count, auto step) {
+                T* dst = col + r * p_end + p;
+                std::fill(written, dst, T(0));
                 const T* src = image + ii;
                 for (std::int64_t e = 0; e < count; ++e)
                 {
                     dst[e] = src[e * step];
                 }
+                written = dst + count;
             });
+            std::fill(written, col + channels * g.kh * g.kw * p_end, T(0));
         }
 
-        // col [channels*kh*kw, h_out*w_out] -> image [channels, h, w], summing overlapping taps.
+        // col [channels*kh*kw, P] -> image [channels, h, w], summing overlapping taps.
         template <class T>
         void col2im(const T* col, T* image, const conv_geometry& g, std::int64_t channels)
         {
             std::fill(image, image + channels * g.h * g.w, T(0));
-            const std::int64_t step = g.stride_w;
-            for_each_run(g, channels, [&](std::int64_t ci, std::int64_t ii, std::int64_t count) {
-                const T* src = col + ci;
+            const std::int64_t p_end = g.h_out * g.w_out;
+            conv_detail::for_each_run(g, channels, [&](auto r, auto p, auto ii, auto count, auto step) {
+                const T* src = col + r * p_end + p;
                 T* dst = image + ii;
                 for (std::int64_t e = 0; e < count; ++e)
                 {
@@ -115,12 +81,20 @@ namespace adjoint::kernels
         }
 
         // Per-call sizes shared by the three kernels.
+        //
+        // The GEMMs run one sample (and group) at a time. Batching a chunk of samples into one
+        // wider GEMM ([K, m*P] columns, results moved back into the [n, c_out, P] layout) was
+        // tried and measured slower on every bench/ case, at 1 thread and more so at 2: one
+        // sample's column matrix is mostly L2-sized and is consumed by its GEMM while still in
+        // cache; a chunk's is not, and the relayout copies add a pass over gy / y.
         struct panel
         {
-            std::int64_t cin_g, cout_g, k, p, image_size, col_rows;
+            std::int64_t cin_g, cout_g, k, p, image_size, output_size, col_rows;
+            bool direct;   // the columns are the image: no im2col / col2im
             explicit panel(const conv_geometry& g)
                 : cin_g(g.c_in / g.groups), cout_g(g.c_out / g.groups), k(cin_g * g.kh * g.kw), p(g.h_out * g.w_out),
-                  image_size(g.c_in * g.h * g.w), col_rows(g.c_in * g.kh * g.kw)
+                  image_size(g.c_in * g.h * g.w), output_size(g.c_out * p), col_rows(g.c_in * g.kh * g.kw),
+                  direct(columns_are_image(g))
             {
             }
         };
@@ -137,26 +111,30 @@ namespace adjoint::kernels
             y.fill_(0.0);
             return y;
         }
+        if (conv_detail::use_depthwise(g))
+        {
+            conv_detail::depthwise_forward(x, weight, y, g);
+            return y;
+        }
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
-            const bool direct = columns_are_image(g);
-            std::vector<T> buffer(direct ? 0 : static_cast<std::size_t>(s.col_rows * s.p));   // reused by every sample
+            auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);   // reused by every sample
             const T* xs = x.data<T>();
             const T* ws = weight.data<T>();
             T* ys = y.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
                 const T* image = xs + i * s.image_size;
-                const T* col = direct ? image : buffer.data();
-                if (!direct)
+                const T* col = s.direct ? image : buffer.get();
+                if (!s.direct)
                 {
-                    im2col(image, buffer.data(), g, g.c_in);
+                    im2col(image, buffer.get(), g, g.c_in);
                 }
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // y_g [cout_g, P] = W_g [cout_g, K] @ col_g [K, P]
                     gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k, col + gi * s.k * s.p,
-                         s.p, T(0), ys + (i * g.c_out + gi * s.cout_g) * s.p, s.p);
+                         s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
                 }
             }
         });
@@ -174,26 +152,30 @@ namespace adjoint::kernels
             gx.fill_(0.0);
             return gx;
         }
+        if (conv_detail::use_depthwise(g))
+        {
+            conv_detail::depthwise_input_grad(gy, weight, gx, g);
+            return gx;
+        }
         detail::dispatch(gy.dtype(), [&](auto t) {
             using T = decltype(t);
-            const bool direct = columns_are_image(g);
-            std::vector<T> buffer(direct ? 0 : static_cast<std::size_t>(s.col_rows * s.p));
+            auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);
             const T* gys = gy.data<T>();
             const T* ws = weight.data<T>();
             T* gxs = gx.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
                 T* image = gxs + i * s.image_size;
-                T* col = direct ? image : buffer.data();
+                T* col = s.direct ? image : buffer.get();
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // col_g [K, P] = W_g^T [K, cout_g] @ gy_g [cout_g, P]
                     gemm(true, false, s.k, s.p, s.cout_g, T(1), ws + gi * s.cout_g * s.k, s.k,
-                         gys + (i * g.c_out + gi * s.cout_g) * s.p, s.p, T(0), col + gi * s.k * s.p, s.p);
+                         gys + i * s.output_size + gi * s.cout_g * s.p, s.p, T(0), col + gi * s.k * s.p, s.p);
                 }
-                if (!direct)
+                if (!s.direct)
                 {
-                    col2im(buffer.data(), image, g, g.c_in);
+                    col2im(buffer.get(), image, g, g.c_in);
                 }
             }
         });
@@ -210,25 +192,29 @@ namespace adjoint::kernels
         {
             return gw;
         }
+        if (conv_detail::use_depthwise(g))
+        {
+            conv_detail::depthwise_weight_grad(x, gy, gw, g);
+            return gw;
+        }
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
-            const bool direct = columns_are_image(g);
-            std::vector<T> buffer(direct ? 0 : static_cast<std::size_t>(s.col_rows * s.p));
+            auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);
             const T* xs = x.data<T>();
             const T* gys = gy.data<T>();
             T* gws = gw.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
                 const T* image = xs + i * s.image_size;
-                const T* col = direct ? image : buffer.data();
-                if (!direct)
+                const T* col = s.direct ? image : buffer.get();
+                if (!s.direct)
                 {
-                    im2col(image, buffer.data(), g, g.c_in);
+                    im2col(image, buffer.get(), g, g.c_in);
                 }
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // gw_g [cout_g, K] += gy_g [cout_g, P] @ col_g^T [P, K]
-                    gemm(false, true, s.cout_g, s.k, s.p, T(1), gys + (i * g.c_out + gi * s.cout_g) * s.p, s.p,
+                    gemm(false, true, s.cout_g, s.k, s.p, T(1), gys + i * s.output_size + gi * s.cout_g * s.p, s.p,
                          col + gi * s.k * s.p, s.p, T(1), gws + gi * s.cout_g * s.k, s.k);
                 }
             }
@@ -266,27 +252,14 @@ namespace adjoint::kernels
 
     array channel_sum(const array& g)
     {
-        const std::int64_t n = g.size(0), c = g.size(1);
-        const std::int64_t inner = n * c != 0 ? g.numel() / (n * c) : 0;
-        array out = array::empty({c}, g.dtype());
-        detail::dispatch(g.dtype(), [&](auto t) {
-            using T = decltype(t);
-            const T* gs = g.data<T>();
-            T* os = out.data<T>();
-            for (std::int64_t ch = 0; ch < c; ++ch)
-            {
-                double total = 0.0;   // a double accumulator keeps float32 sums of large maps accurate
-                for (std::int64_t i = 0; i < n; ++i)
-                {
-                    const T* row = gs + (i * c + ch) * inner;
-                    for (std::int64_t e = 0; e < inner; ++e)
-                    {
-                        total += row[e];
-                    }
-                }
-                os[ch] = static_cast<T>(total);
-            }
-        });
-        return out;
+        // The bias gradient is a sum over axes (0, 2, 3, ...): reduce_sum adds each sample's
+        // contiguous channel plane with independent double partial sums (accurate for float32,
+        // and they vectorise, unlike one running double per channel), then adds over the batch.
+        std::vector<std::int64_t> axes{0};
+        for (std::int64_t a = 2; a < g.dim(); ++a)
+        {
+            axes.push_back(a);
+        }
+        return reduce_sum(g, axes).reshaped({g.size(1)});
     }
 }

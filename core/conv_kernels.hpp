@@ -2,6 +2,8 @@
 // gradient (GEMM + col2im into an explicitly sized image) and weight gradient — plus the
 // per-channel bias add and the channel sum (bias gradient). No autograd and no argument
 // checking beyond consistency with the geometry: autograd/conv.cpp validates user input.
+// Convolutions with one input channel per group (depthwise) skip im2col and GEMM: see
+// conv_depthwise.hpp; the results are the same up to rounding.
 //
 // Shape legend (see conv_geometry.hpp; g = groups, K = c_in/g * kh * kw, P = h_out * w_out):
 //   x / image   [n, c_in, h, w]
