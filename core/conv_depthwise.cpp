@@ -37,28 +37,29 @@ namespace adjoint::kernels::conv_detail
         const depthwise_sizes s(g);
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
+            const T* xs = x.data<T>();
             const T* ws = weight.data<T>();
-            std::fill(y.data<T>(), y.data<T>() + g.n * s.output_size, T(0));
-            for (std::int64_t i = 0; i < g.n; ++i)
-            {
-                const T* image = x.data<T>() + i * s.image_size;
-                T* out = y.data<T>() + i * s.output_size;
-                // y[co, p + e] += w[co, tap] * x[c, image_index + e*step]
-                for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
-                    const std::int64_t c = r / s.taps, tap = r - c * s.taps;
-                    const T* src = image + ii;
-                    for (std::int64_t j = 0; j < s.mult; ++j)
+            T* ys = y.data<T>();
+            std::fill(ys, ys + g.n * s.output_size, T(0));
+            // y[i, co, p + e] += w[co, tap] * x[i, c, image_index + e*step]. Each run is applied
+            // to every sample in turn, which spreads the walk's per-run cost over the batch.
+            for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
+                const std::int64_t c = r / s.taps, tap = r - c * s.taps;
+                for (std::int64_t j = 0; j < s.mult; ++j)
+                {
+                    const std::int64_t co = c * s.mult + j;
+                    const T wv = ws[co * s.taps + tap];
+                    for (std::int64_t i = 0; i < g.n; ++i)
                     {
-                        const std::int64_t co = c * s.mult + j;
-                        const T wv = ws[co * s.taps + tap];
-                        T* dst = out + co * s.p + p;
+                        const T* src = xs + i * s.image_size + ii;
+                        T* dst = ys + i * s.output_size + co * s.p + p;
                         for (std::int64_t e = 0; e < count; ++e)
                         {
                             dst[e] += wv * src[e * step];
                         }
                     }
-                });
-            }
+                }
+            });
         });
     }
 
@@ -67,28 +68,28 @@ namespace adjoint::kernels::conv_detail
         const depthwise_sizes s(g);
         detail::dispatch(gy.dtype(), [&](auto t) {
             using T = decltype(t);
+            const T* gys = gy.data<T>();
             const T* ws = weight.data<T>();
-            std::fill(gx.data<T>(), gx.data<T>() + g.n * s.image_size, T(0));
-            for (std::int64_t i = 0; i < g.n; ++i)
-            {
-                const T* grad = gy.data<T>() + i * s.output_size;
-                T* image = gx.data<T>() + i * s.image_size;
-                // The forward's multiply-add mirrored: gx[c, image_index + e*step] += w[co, tap] * gy[co, p + e]
-                for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
-                    const std::int64_t c = r / s.taps, tap = r - c * s.taps;
-                    T* dst = image + ii;
-                    for (std::int64_t j = 0; j < s.mult; ++j)
+            T* gxs = gx.data<T>();
+            std::fill(gxs, gxs + g.n * s.image_size, T(0));
+            // The forward's multiply-add mirrored: gx[i, c, image_index + e*step] += w[co, tap] * gy[i, co, p + e]
+            for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
+                const std::int64_t c = r / s.taps, tap = r - c * s.taps;
+                for (std::int64_t j = 0; j < s.mult; ++j)
+                {
+                    const std::int64_t co = c * s.mult + j;
+                    const T wv = ws[co * s.taps + tap];
+                    for (std::int64_t i = 0; i < g.n; ++i)
                     {
-                        const std::int64_t co = c * s.mult + j;
-                        const T wv = ws[co * s.taps + tap];
-                        const T* src = grad + co * s.p + p;
+                        const T* src = gys + i * s.output_size + co * s.p + p;
+                        T* dst = gxs + i * s.image_size + ii;
                         for (std::int64_t e = 0; e < count; ++e)
                         {
                             dst[e * step] += wv * src[e];
                         }
                     }
-                });
-            }
+                }
+            });
         });
     }
 
@@ -97,12 +98,14 @@ namespace adjoint::kernels::conv_detail
         const depthwise_sizes s(g);
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
+            const T* xs = x.data<T>();
+            const T* gys = gy.data<T>();
             T* gws = gw.data<T>();
             std::fill(gws, gws + g.c_out * s.taps, T(0));
             // gw[co, tap] = sum of gy[co, p + e] * x[c, image_index + e*step] over every run of
             // the tap. A tap's runs all start at the same output column, so the products go into
             // a row of per-column partial sums (independent additions, which vectorise) that is
-            // added up once per tap and sample rather than once per run.
+            // added up once per tap rather than once per run; each run is applied to every sample.
             std::vector<T> partial(static_cast<std::size_t>(s.mult * g.w_out), T(0));
             std::int64_t open_r = -1;   // the tap whose sums `partial` holds
             auto flush = [&]() {
@@ -124,30 +127,28 @@ namespace adjoint::kernels::conv_detail
                 }
                 open_r = -1;
             };
-            for (std::int64_t i = 0; i < g.n; ++i)
-            {
-                const T* image = x.data<T>() + i * s.image_size;
-                const T* grad = gy.data<T>() + i * s.output_size;
-                for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
-                    if (r != open_r)
+            for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
+                if (r != open_r)
+                {
+                    flush();
+                    open_r = r;
+                }
+                const std::int64_t c = r / s.taps;
+                for (std::int64_t j = 0; j < s.mult; ++j)
+                {
+                    T* acc = partial.data() + j * g.w_out;
+                    for (std::int64_t i = 0; i < g.n; ++i)
                     {
-                        flush();
-                        open_r = r;
-                    }
-                    const std::int64_t c = r / s.taps;
-                    const T* src = image + ii;
-                    for (std::int64_t j = 0; j < s.mult; ++j)
-                    {
-                        T* acc = partial.data() + j * g.w_out;
-                        const T* dy = grad + (c * s.mult + j) * s.p + p;
+                        const T* src = xs + i * s.image_size + ii;
+                        const T* dy = gys + i * s.output_size + (c * s.mult + j) * s.p + p;
                         for (std::int64_t e = 0; e < count; ++e)
                         {
                             acc[e] += dy[e] * src[e * step];
                         }
                     }
-                });
-                flush();
-            }
+                }
+            });
+            flush();
         });
     }
 }
