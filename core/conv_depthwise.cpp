@@ -22,6 +22,26 @@ namespace adjoint::kernels::conv_detail
             {
             }
         };
+
+        // Calls f(image_offset, output_offset, weight, count, step) for every run of the walker,
+        // every output channel reading it and every sample: the loop structure the forward and
+        // the input gradient share (they differ only in which side of the multiply-add is written).
+        // Runs go on the outside so the walk's per-run cost is spread over the batch.
+        template <class T, class F>
+        void for_each_depthwise_run(const conv_geometry& g, const depthwise_sizes& s, const T* ws, F&& f)
+        {
+            for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
+                const std::int64_t c = r / s.taps, tap = r - c * s.taps;
+                for (std::int64_t j = 0; j < s.mult; ++j)
+                {
+                    const std::int64_t co = c * s.mult + j;
+                    for (std::int64_t i = 0; i < g.n; ++i)
+                    {
+                        f(i * s.image_size + ii, i * s.output_size + co * s.p + p, ws[co * s.taps + tap], count, step);
+                    }
+                }
+            });
+        }
     }
 
     bool use_depthwise(const conv_geometry& g)
@@ -41,23 +61,11 @@ namespace adjoint::kernels::conv_detail
             const T* ws = weight.data<T>();
             T* ys = y.data<T>();
             std::fill(ys, ys + g.n * s.output_size, T(0));
-            // y[i, co, p + e] += w[co, tap] * x[i, c, image_index + e*step]. Each run is applied
-            // to every sample in turn, which spreads the walk's per-run cost over the batch.
-            for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
-                const std::int64_t c = r / s.taps, tap = r - c * s.taps;
-                for (std::int64_t j = 0; j < s.mult; ++j)
+            // y[i, co, p + e] += w[co, tap] * x[i, c, image_index + e*step]
+            for_each_depthwise_run(g, s, ws, [&](std::int64_t in, std::int64_t out, T wv, auto count, auto step) {
+                for (std::int64_t e = 0; e < count; ++e)
                 {
-                    const std::int64_t co = c * s.mult + j;
-                    const T wv = ws[co * s.taps + tap];
-                    for (std::int64_t i = 0; i < g.n; ++i)
-                    {
-                        const T* src = xs + i * s.image_size + ii;
-                        T* dst = ys + i * s.output_size + co * s.p + p;
-                        for (std::int64_t e = 0; e < count; ++e)
-                        {
-                            dst[e] += wv * src[e * step];
-                        }
-                    }
+                    ys[out + e] += wv * xs[in + e * step];
                 }
             });
         });
@@ -73,21 +81,10 @@ namespace adjoint::kernels::conv_detail
             T* gxs = gx.data<T>();
             std::fill(gxs, gxs + g.n * s.image_size, T(0));
             // The forward's multiply-add mirrored: gx[i, c, image_index + e*step] += w[co, tap] * gy[i, co, p + e]
-            for_each_run(g, g.c_in, [&](auto r, auto p, auto ii, auto count, auto step) {
-                const std::int64_t c = r / s.taps, tap = r - c * s.taps;
-                for (std::int64_t j = 0; j < s.mult; ++j)
+            for_each_depthwise_run(g, s, ws, [&](std::int64_t in, std::int64_t out, T wv, auto count, auto step) {
+                for (std::int64_t e = 0; e < count; ++e)
                 {
-                    const std::int64_t co = c * s.mult + j;
-                    const T wv = ws[co * s.taps + tap];
-                    for (std::int64_t i = 0; i < g.n; ++i)
-                    {
-                        const T* src = gys + i * s.output_size + co * s.p + p;
-                        T* dst = gxs + i * s.image_size + ii;
-                        for (std::int64_t e = 0; e < count; ++e)
-                        {
-                            dst[e * step] += wv * src[e];
-                        }
-                    }
+                    gxs[in + e * step] += wv * gys[out + e];
                 }
             });
         });

@@ -98,6 +98,19 @@ namespace adjoint::kernels
             {
             }
         };
+
+        // The column matrix of one sample's image: the image itself when s.direct, else im2col
+        // into `buffer`. The forward and the weight gradient both read images this way.
+        template <class T>
+        const T* columns(const T* image, T* buffer, const conv_geometry& g, const panel& s)
+        {
+            if (s.direct)
+            {
+                return image;
+            }
+            im2col(image, buffer, g, g.c_in);
+            return buffer;
+        }
     }
 
     array conv_forward(const array& x, const array& weight, const conv_geometry& g)
@@ -124,12 +137,7 @@ namespace adjoint::kernels
             T* ys = y.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
-                const T* image = xs + i * s.image_size;
-                const T* col = s.direct ? image : buffer.get();
-                if (!s.direct)
-                {
-                    im2col(image, buffer.get(), g, g.c_in);
-                }
+                const T* col = columns(xs + i * s.image_size, buffer.get(), g, s);
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // y_g [cout_g, P] = W_g [cout_g, K] @ col_g [K, P]
@@ -205,12 +213,7 @@ namespace adjoint::kernels
             T* gws = gw.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
-                const T* image = xs + i * s.image_size;
-                const T* col = s.direct ? image : buffer.get();
-                if (!s.direct)
-                {
-                    im2col(image, buffer.get(), g, g.c_in);
-                }
+                const T* col = columns(xs + i * s.image_size, buffer.get(), g, s);
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // gw_g [cout_g, K] += gy_g [cout_g, P] @ col_g^T [P, K]
