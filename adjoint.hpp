@@ -2,5 +2,6 @@
 #pragma once
 #include <adjoint/autograd/gradcheck.hpp>
 #include <adjoint/autograd/ops.hpp>
+#include <adjoint/core/threads.hpp>
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/module.hpp>

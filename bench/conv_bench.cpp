@@ -4,7 +4,7 @@
 // bench/run.py reads the case list from `conv_bench --list`, runs the same cases with
 // PyTorch and prints the comparison. Usage: conv_bench --help
 #include <adjoint/adjoint.hpp>
-#include <adjoint/core/gemm.hpp>
+#include <adjoint/core/threads.hpp>
 
 #include <cblas.h>   // only for OpenBLAS's own config / core name in --about
 #include <unistd.h>
@@ -375,7 +375,7 @@ namespace
     {
         std::printf("{\"compiler\":\"%s\",\"openblas_config\":\"%s\",\"openblas_core\":\"%s\",\"blas_threads_default\":%d}\n",
                     json_escape(compiler_name()).c_str(), json_escape(openblas_get_config()).c_str(),
-                    json_escape(openblas_get_corename()).c_str(), kernels::num_threads());
+                    json_escape(openblas_get_corename()).c_str(), adjoint::get_num_threads());
     }
 }
 
@@ -412,7 +412,7 @@ int main(int argc, char** argv)
 
         // OpenBLAS's pool is the only parallelism in adjoint's conv; set it here rather than
         // through OPENBLAS_NUM_THREADS so the figure is what the library itself can ask for.
-        kernels::set_num_threads(opt.threads);
+        adjoint::set_num_threads(opt.threads);
         manual_seed(0);
         const std::int64_t runs_per_case = opt.memory ? 3 : 2 * (opt.warmup + opt.reps);
         progress bar("adjoint t=" + std::to_string(opt.threads) + (opt.memory ? " memory" : ""),
@@ -448,7 +448,7 @@ int main(int argc, char** argv)
             bar.case_done(c.name);
             std::printf("{\"framework\":\"adjoint\",\"mode\":\"time\",\"case\":\"%s\",\"threads\":%d,\"blas_threads\":%d,"
                         "\"fwd_ms\":%s,\"fwdbwd_ms\":%s,\"fwd_cpu_per_wall\":%.3f,\"fwdbwd_cpu_per_wall\":%.3f}\n",
-                        c.name.c_str(), opt.threads, kernels::num_threads(), list_json(fwd.ms).c_str(),
+                        c.name.c_str(), opt.threads, adjoint::get_num_threads(), list_json(fwd.ms).c_str(),
                         list_json(both.ms).c_str(), fwd.cpu_per_wall, both.cpu_per_wall);
             std::fflush(stdout);
         }

@@ -1,7 +1,12 @@
-// gemm through OpenBLAS's CBLAS interface (see gemm.hpp).
+// gemm through OpenBLAS's CBLAS interface (see gemm.hpp), and the thread count of
+// core/threads.hpp, which is OpenBLAS's pool size.
 #include <adjoint/core/gemm.hpp>
+#include <adjoint/core/shape.hpp>
+#include <adjoint/core/threads.hpp>
 
 #include <cblas.h>
+
+#include <stdexcept>
 
 namespace adjoint::kernels
 {
@@ -34,13 +39,18 @@ namespace adjoint::kernels
                     beta, c, n32(ldc));
     }
 
+}
+
+namespace adjoint
+{
     void set_num_threads(int threads)
     {
-        if (threads > 0)
+        if (threads < 1)
         {
-            openblas_set_num_threads(threads);
+            throw std::invalid_argument(detail::str("set_num_threads: expected at least 1 thread, got ", threads));
         }
+        openblas_set_num_threads(threads);
     }
 
-    int num_threads() { return openblas_get_num_threads(); }
+    int get_num_threads() { return openblas_get_num_threads(); }
 }

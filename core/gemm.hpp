@@ -1,6 +1,6 @@
 // gemm: the one entry to BLAS. Row-major C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C,
 // where op transposes when asked. Matmul and the convolution kernels all go through here,
-// so the BLAS dependency (and its threading) is confined to gemm.cpp.
+// so the BLAS dependency (and its threading, see core/threads.hpp) is confined to gemm.cpp.
 #pragma once
 #include <cstdint>
 
@@ -11,8 +11,4 @@ namespace adjoint::kernels
     void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, double alpha,
               const double* a, std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
               std::int64_t ldc);
-
-    // Threads BLAS may use (OpenBLAS's own pool); 0 leaves its default.
-    void set_num_threads(int threads);
-    int num_threads();
 }

@@ -1,5 +1,5 @@
 // Tensor handle semantics: leaves and requires_grad, detach, dtype conversion (and its
-// gradient), undefined tensors, nested-list construction.
+// gradient), undefined tensors, nested-list construction, and the thread-count setting.
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
@@ -78,4 +78,22 @@ TEST(Tensor, ItemNeedsExactlyOneElement)
     {
         EXPECT_STREQ(e.what(), "item: expected a tensor with exactly one element, got shape (2,)");
     }
+}
+
+TEST(Threads, CountIsHonouredAndValidated)
+{
+    const int before = get_num_threads();
+    set_num_threads(1);
+    EXPECT_EQ(get_num_threads(), 1);
+    set_num_threads(2);
+    EXPECT_EQ(get_num_threads(), 2);
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "set_num_threads: expected at least 1 thread, got 0", set_num_threads(0));
+    // A matmul large enough to go through BLAS's pool gives the same values at any count.
+    manual_seed(3);
+    const Tensor a = randn({64, 96}, float64), b = randn({96, 80}, float64);
+    set_num_threads(1);
+    const Tensor one = matmul(a, b);
+    set_num_threads(2);
+    EXPECT_TENSOR_NEAR(matmul(a, b), one, 1e-12, 1e-12);
+    set_num_threads(before);
 }
