@@ -133,16 +133,21 @@ namespace adjoint
         }
         detail::check_same_dtype("cat", tensors);
         const shape_t& first = tensors[0].shape();
+        if (first.empty())
+        {
+            throw std::invalid_argument(
+                "cat: expected tensors with at least 1 dimension, got a 0-d tensor; use stack to join scalars");
+        }
         const std::int64_t ax = normalize_axis(axis, tensors[0].dim(), "cat");
         std::vector<array> parts;
         for (std::size_t i = 0; i < tensors.size(); ++i)
         {
             shape_t a = tensors[i].shape(), b = first;
-            if (a.size() == b.size() && !a.empty())
+            if (a.size() == b.size())
             {
                 a[static_cast<std::size_t>(ax)] = b[static_cast<std::size_t>(ax)] = 0;
             }
-            if (a != b || first.empty())
+            if (a != b)
             {
                 throw std::invalid_argument(detail::str("cat: tensors must have the same shape except along axis ", ax,
                                                         ", got ", shape_str(first), " and ",

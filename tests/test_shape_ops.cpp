@@ -213,6 +213,9 @@ TEST(Cat, Errors)
                          "one with .to()",
                          cat({a, zeros({2, 3}, float64)}, 0));
     EXPECT_THROW_MESSAGE(std::invalid_argument, "cat: expected at least one tensor, got none", cat({}, 0));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "cat: expected tensors with at least 1 dimension, got a 0-d tensor; use stack to join scalars",
+                         cat({scalar(1.0), scalar(2.0)}, 0));
     EXPECT_THROW_MESSAGE(std::invalid_argument, "cat: axis must be in [-2, 1] for a tensor of 2 dimensions, got 2",
                          cat({a, a}, 2));
 }
