@@ -56,6 +56,7 @@ set(ADJOINT_TESTING_HEADERS
 set(ADJOINT_INTERNAL_HEADERS
   core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
   core/conv_runs.hpp       # the tap walker behind every conv kernel
+  core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
   core/xt.hpp              # the one include of xtensor; keeps it out of public headers
 )
 

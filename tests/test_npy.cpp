@@ -169,7 +169,7 @@ TEST(Npy, LongHeaderValuesAreReadWithoutRecursion)
         std::string(4, '\0'));
     EXPECT_THROW_MESSAGE(std::runtime_error,
                          "load_npy: '" + long_descr + "' holds dtype '<" + std::string(39, 'f') +
-                             "...'; only little-endian float32 ('<f4') and float64 ('<f8') are supported",
+                             "...'; only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') are supported",
                          load_npy(long_descr));
 
     const std::string spaced = write_npy(
