@@ -25,3 +25,4 @@
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
 #include <adjoint/layers/module.hpp>
+#include <adjoint/layers/summary.hpp>

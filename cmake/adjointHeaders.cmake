@@ -37,6 +37,7 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/conv.hpp
   layers/init.hpp
   layers/module.hpp
+  layers/summary.hpp
 )
 
 # Public but opt-in: installed, deliberately left out of <adjoint/adjoint.hpp> because they
