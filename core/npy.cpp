@@ -2,7 +2,8 @@
 // just the three keys NumPy writes and reject anything else we cannot honour.
 #include <adjoint/core/npy.hpp>
 
-#include <cstdio>
+#include <adjoint/core/atomic_file.hpp>
+
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -144,35 +145,17 @@ namespace adjoint
         header.append((64 - total % 64) % 64, ' ');
         header.push_back('\n');
 
-        // Write a sibling temp file and rename it over the target: readers never see half a file.
-        const std::string tmp = path + ".tmp";
-        {
-            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-            if (!out)
-            {
-                throw std::runtime_error(detail::str("save_npy: cannot write '", tmp, "'"));
-            }
-            out.write(k_magic, 6);
-            const char version[2] = {1, 0};
-            out.write(version, 2);
-            const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
-            out.write(len, 2);
-            out.write(header.data(), static_cast<std::streamsize>(header.size()));
-            const char* src = a.dtype() == float32 ? reinterpret_cast<const char*>(a.data<float>())
-                                                   : reinterpret_cast<const char*>(a.data<double>());
-            out.write(src, static_cast<std::streamsize>(a.numel() * dtype_size(a.dtype())));
-            out.flush();
-            if (!out)
-            {
-                out.close();
-                std::remove(tmp.c_str());
-                throw std::runtime_error(detail::str("save_npy: writing '", tmp, "' failed (disk full?)"));
-            }
-        }
-        if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        {
-            std::remove(tmp.c_str());
-            throw std::runtime_error(detail::str("save_npy: cannot rename '", tmp, "' to '", path, "'"));
-        }
+        // Readers never see half a file: temp file, fsync, rename (core/atomic_file.hpp).
+        detail::atomic_file out(path, "save_npy");
+        out.write(k_magic, 6);
+        const char version[2] = {1, 0};
+        out.write(version, 2);
+        const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
+        out.write(len, 2);
+        out.write(header.data(), header.size());
+        const void* src = a.dtype() == float32 ? static_cast<const void*>(a.data<float>())
+                                               : static_cast<const void*>(a.data<double>());
+        out.write(src, static_cast<std::size_t>(a.numel()) * dtype_size(a.dtype()));
+        out.commit();
     }
 }
