@@ -70,12 +70,15 @@ namespace adjoint::detail
         // Keep only what backward will read: x for the weight gradient, weight for the input gradient.
         const Tensor x_kept = weight.requires_grad() ? x : Tensor();
         const Tensor w_kept = x.requires_grad() ? weight : Tensor();
+        saves saved = saves::nothing();
+        saved.inputs = (x_kept.defined() ? 1u : 0u) | (w_kept.defined() ? 2u : 0u);
         return record(std::move(y), "conv2d", {x, weight, bias},
                       [x_kept, w_kept, g](const Tensor& gy, const std::vector<bool>& needs) -> tensor_list {
                           return {needs[0] ? conv_transpose2d_geom(gy, w_kept, Tensor(), g) : Tensor(),
                                   needs[1] ? conv2d_weight_grad(x_kept, gy, g) : Tensor(),
                                   needs[2] ? channel_sum(gy) : Tensor()};
-                      });
+                      },
+                      saved);
     }
 
     Tensor conv_transpose2d_geom(const Tensor& y, const Tensor& weight, const Tensor& bias, const conv_geometry& g)
@@ -87,6 +90,8 @@ namespace adjoint::detail
         }
         const Tensor y_kept = weight.requires_grad() ? y : Tensor();
         const Tensor w_kept = y.requires_grad() ? weight : Tensor();
+        saves saved = saves::nothing();
+        saved.inputs = (y_kept.defined() ? 1u : 0u) | (w_kept.defined() ? 2u : 0u);
         return record(std::move(x), "conv_transpose2d", {y, weight, bias},
                       [y_kept, w_kept, g](const Tensor& gx, const std::vector<bool>& needs) -> tensor_list {
                           // The upstream gradient lives on the image side, so it takes the
@@ -94,7 +99,8 @@ namespace adjoint::detail
                           return {needs[0] ? conv2d_geom(gx, w_kept, Tensor(), g) : Tensor(),
                                   needs[1] ? conv2d_weight_grad(gx, y_kept, g) : Tensor(),
                                   needs[2] ? channel_sum(gx) : Tensor()};
-                      });
+                      },
+                      saved);
     }
 
     Tensor conv2d_weight_grad(const Tensor& x, const Tensor& gy, const conv_geometry& g)
@@ -117,7 +123,8 @@ namespace adjoint::detail
                           shape_t column(gs.size(), 1);
                           column[1] = gs[1];
                           return {expand(reshape(gb, column), gs)};
-                      });
+                      },
+                      saves::nothing());
     }
 }
 

@@ -5,6 +5,7 @@
 #include <adjoint/autograd/ops.hpp>
 #include <adjoint/core/elementwise.hpp>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace adjoint
@@ -14,14 +15,25 @@ namespace adjoint
 
     namespace
     {
-        Tensor binary(binary_op op, const char* name, const Tensor& a, const Tensor& b, backward_fn fn)
+        Tensor binary(binary_op op, const char* name, const Tensor& a, const Tensor& b, backward_fn fn,
+                      detail::saves saved = detail::saves::all_inputs())
         {
             detail::check_same_dtype(name, {a, b});
             broadcast_shapes(a.shape(), b.shape(), name);   // names the op in the error
-            return detail::record(kernels::binary(op, a.data(), b.data()), name, {a, b}, std::move(fn));
+            return detail::record(kernels::binary(op, a.data(), b.data()), name, {a, b}, std::move(fn), saved);
         }
 
-        Tensor like(const Tensor& t, double value) { return Tensor(array::full({}, value, t.dtype())); }
+        // A scalar operand as a 0-d tensor of t's dtype. An int64 tensor takes integral values
+        // only: 2.5 would silently become 2 (PyTorch would promote to float instead).
+        Tensor like(const Tensor& t, double value, const char* op = "scalar op")
+        {
+            if (t.dtype() == int64 && value != std::trunc(value))
+            {
+                throw std::invalid_argument(detail::str(op, ": an int64 tensor takes integer scalars, got ", value,
+                                                        "; convert the tensor with .to(float32) first"));
+            }
+            return Tensor(array::full({}, value, t.dtype()));
+        }
 
         // A derivative factor that is piecewise constant (a mask, a sign): a plain value off the
         // graph, which is exact for higher-order gradients too since its own derivative is 0.
@@ -41,7 +53,7 @@ namespace adjoint
 
         Tensor unary(unary_op op, const char* name, const Tensor& x, backward_fn fn)
         {
-            return detail::record(kernels::unary(op, x.data()), name, {x}, std::move(fn));
+            return detail::record(kernels::unary(op, x.data()), name, {x}, std::move(fn));   // saves x
         }
 
         Tensor compare(binary_op op, const char* name, const Tensor& a, const Tensor& b)
@@ -74,21 +86,22 @@ namespace adjoint
         return detail::record(kernels::sum_to(x.data(), shape), "sum_to", {x},
                               [xs = x.shape()](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {expand(g, xs)};
-                              });
+                              },
+                              detail::saves::nothing());
     }
 
     Tensor operator+(const Tensor& a, const Tensor& b)
     {
         return binary(binary_op::add, "add", a, b, [as = a.shape(), bs = b.shape()](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
             return {needs[0] ? sum_to(g, as) : Tensor(), needs[1] ? sum_to(g, bs) : Tensor()};
-        });
+        }, detail::saves::nothing());
     }
 
     Tensor operator-(const Tensor& a, const Tensor& b)
     {
         return binary(binary_op::sub, "sub", a, b, [as = a.shape(), bs = b.shape()](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
             return {needs[0] ? sum_to(g, as) : Tensor(), needs[1] ? sum_to(-g, bs) : Tensor()};
-        });
+        }, detail::saves::nothing());
     }
 
     Tensor operator*(const Tensor& a, const Tensor& b)
@@ -106,19 +119,20 @@ namespace adjoint
         });
     }
 
-    Tensor operator+(const Tensor& a, double b) { return a + like(a, b); }
-    Tensor operator-(const Tensor& a, double b) { return a - like(a, b); }
-    Tensor operator*(const Tensor& a, double b) { return a * like(a, b); }
-    Tensor operator/(const Tensor& a, double b) { return a / like(a, b); }
-    Tensor operator+(double a, const Tensor& b) { return like(b, a) + b; }
-    Tensor operator-(double a, const Tensor& b) { return like(b, a) - b; }
-    Tensor operator*(double a, const Tensor& b) { return like(b, a) * b; }
-    Tensor operator/(double a, const Tensor& b) { return like(b, a) / b; }
+    Tensor operator+(const Tensor& a, double b) { return a + like(a, b, "add"); }
+    Tensor operator-(const Tensor& a, double b) { return a - like(a, b, "sub"); }
+    Tensor operator*(const Tensor& a, double b) { return a * like(a, b, "mul"); }
+    Tensor operator/(const Tensor& a, double b) { return a / like(a, b, "div"); }
+    Tensor operator+(double a, const Tensor& b) { return like(b, a, "add") + b; }
+    Tensor operator-(double a, const Tensor& b) { return like(b, a, "sub") - b; }
+    Tensor operator*(double a, const Tensor& b) { return like(b, a, "mul") * b; }
+    Tensor operator/(double a, const Tensor& b) { return like(b, a, "div") / b; }
 
     Tensor neg(const Tensor& x)
     {
         return detail::record(kernels::unary(unary_op::neg, x.data()), "neg", {x},
-                              [](const Tensor& g, const std::vector<bool>&) -> tensor_list { return {-g}; });
+                              [](const Tensor& g, const std::vector<bool>&) -> tensor_list { return {-g}; },
+                              detail::saves::nothing());
     }
 
     Tensor operator-(const Tensor& x) { return neg(x); }
@@ -163,7 +177,7 @@ namespace adjoint
         array y = kernels::unary(unary_op::exp, x.data());
         return detail::record(y, "exp", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
             return {g * saved_or(y, [&] { return exp(x); })};
-        });
+        }, detail::saves::all_inputs().and_output());
     }
 
     Tensor log(const Tensor& x)
@@ -178,7 +192,7 @@ namespace adjoint
         array y = kernels::unary(unary_op::sqrt, x.data());
         return detail::record(y, "sqrt", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
             return {g / (2.0 * saved_or(y, [&] { return sqrt(x); }))};
-        });
+        }, detail::saves::all_inputs().and_output());
     }
 
     Tensor abs(const Tensor& x)
@@ -207,7 +221,7 @@ namespace adjoint
         array y = kernels::unary(unary_op::relu, x.data());
         return detail::record(y, "relu", {x}, [y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
             return {g * constant(kernels::unary(unary_op::step, y))};
-        });
+        }, detail::saves::only({}, true));
     }
 
     Tensor sigmoid(const Tensor& x)
@@ -216,7 +230,7 @@ namespace adjoint
         return detail::record(y, "sigmoid", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
             const Tensor s = saved_or(y, [&] { return sigmoid(x); });
             return {g * s * (1.0 - s)};
-        });
+        }, detail::saves::all_inputs().and_output());
     }
 
     Tensor tanh(const Tensor& x)
@@ -225,7 +239,7 @@ namespace adjoint
         return detail::record(y, "tanh", {x}, [x, y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
             const Tensor t = saved_or(y, [&] { return tanh(x); });
             return {g * (1.0 - t * t)};
-        });
+        }, detail::saves::all_inputs().and_output());
     }
 
     namespace
@@ -257,4 +271,40 @@ namespace adjoint
     Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
     Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
     Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+
+    namespace
+    {
+        // t <op> value. An int64 tensor against a fractional value compares exactly in float64
+        // (t > 2.5 must not become t > 2); the mask then comes back as int64.
+        Tensor compare_scalar(binary_op op, const char* name, const Tensor& t, double value, bool scalar_first)
+        {
+            if (t.dtype() == int64 && value != std::trunc(value))
+            {
+                const Tensor wide = t.to(float64);
+                const Tensor v = like(wide, value, name);
+                return compare(op, name, scalar_first ? v : wide, scalar_first ? wide : v).to(int64);
+            }
+            const Tensor v = like(t, value, name);
+            return compare(op, name, scalar_first ? v : t, scalar_first ? t : v);
+        }
+    }
+
+    Tensor eq(const Tensor& a, double b) { return compare_scalar(binary_op::eq, "eq", a, b, false); }
+    Tensor ne(const Tensor& a, double b) { return compare_scalar(binary_op::ne, "ne", a, b, false); }
+    Tensor lt(const Tensor& a, double b) { return compare_scalar(binary_op::lt, "lt", a, b, false); }
+    Tensor le(const Tensor& a, double b) { return compare_scalar(binary_op::le, "le", a, b, false); }
+    Tensor gt(const Tensor& a, double b) { return compare_scalar(binary_op::gt, "gt", a, b, false); }
+    Tensor ge(const Tensor& a, double b) { return compare_scalar(binary_op::ge, "ge", a, b, false); }
+    Tensor operator==(const Tensor& a, double b) { return eq(a, b); }
+    Tensor operator!=(const Tensor& a, double b) { return ne(a, b); }
+    Tensor operator<(const Tensor& a, double b) { return lt(a, b); }
+    Tensor operator<=(const Tensor& a, double b) { return le(a, b); }
+    Tensor operator>(const Tensor& a, double b) { return gt(a, b); }
+    Tensor operator>=(const Tensor& a, double b) { return ge(a, b); }
+    Tensor operator==(double a, const Tensor& b) { return compare_scalar(binary_op::eq, "eq", b, a, true); }
+    Tensor operator!=(double a, const Tensor& b) { return compare_scalar(binary_op::ne, "ne", b, a, true); }
+    Tensor operator<(double a, const Tensor& b) { return compare_scalar(binary_op::lt, "lt", b, a, true); }
+    Tensor operator<=(double a, const Tensor& b) { return compare_scalar(binary_op::le, "le", b, a, true); }
+    Tensor operator>(double a, const Tensor& b) { return compare_scalar(binary_op::gt, "gt", b, a, true); }
+    Tensor operator>=(double a, const Tensor& b) { return compare_scalar(binary_op::ge, "ge", b, a, true); }
 }

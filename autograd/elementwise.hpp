@@ -51,6 +51,25 @@ namespace adjoint
     Tensor operator<=(const Tensor& a, const Tensor& b);
     Tensor operator>(const Tensor& a, const Tensor& b);
     Tensor operator>=(const Tensor& a, const Tensor& b);
+    // With a scalar on either side: t > 0.0, 0.5 <= t, eq(labels, 3).
+    Tensor eq(const Tensor& a, double b);
+    Tensor ne(const Tensor& a, double b);
+    Tensor lt(const Tensor& a, double b);
+    Tensor le(const Tensor& a, double b);
+    Tensor gt(const Tensor& a, double b);
+    Tensor ge(const Tensor& a, double b);
+    Tensor operator==(const Tensor& a, double b);
+    Tensor operator!=(const Tensor& a, double b);
+    Tensor operator<(const Tensor& a, double b);
+    Tensor operator<=(const Tensor& a, double b);
+    Tensor operator>(const Tensor& a, double b);
+    Tensor operator>=(const Tensor& a, double b);
+    Tensor operator==(double a, const Tensor& b);
+    Tensor operator!=(double a, const Tensor& b);
+    Tensor operator<(double a, const Tensor& b);
+    Tensor operator<=(double a, const Tensor& b);
+    Tensor operator>(double a, const Tensor& b);
+    Tensor operator>=(double a, const Tensor& b);
 
     // Sums over broadcast dimensions down to `shape`: the adjoint of expand().
     Tensor sum_to(const Tensor& x, const shape_t& shape);

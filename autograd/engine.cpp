@@ -5,12 +5,18 @@
 #include <adjoint/autograd/node.hpp>
 #include <adjoint/autograd/ops.hpp>
 
+#include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace adjoint
 {
+    namespace detail
+    {
+        std::recursive_mutex& leaf_mutex();   // node.cpp: guards leaves' .grad and accumulate nodes
+    }
+
     struct engine_access
     {
         // Reverse topological order of every node reachable from `roots` (roots first).
@@ -70,6 +76,9 @@ namespace adjoint
                                                    shape_str(g.shape()), " ", dtype_name(g.dtype())));
             }
             Tensor add = create_graph ? g : g.detach();
+            // Two threads may run backward through one shared parameter: each sum must see the
+            // other's result, or one of the two gradients is lost.
+            const std::lock_guard<std::recursive_mutex> lock(detail::leaf_mutex());
             leaf.grad = leaf.grad ? (Tensor(leaf.grad) + add).impl() : add.impl();
         }
 
@@ -151,6 +160,7 @@ namespace adjoint
                         "' was already freed by an earlier backward pass; pass retain_graph=true to the first "
                         "backward() (or grad()) if you need to go through the graph again"));
                 }
+                detail::check_saved_versions(node->m_name, node->m_saved);
                 std::vector<bool> needs(node->m_next.size());
                 for (std::size_t i = 0; i < needs.size(); ++i)
                 {
@@ -178,6 +188,7 @@ namespace adjoint
                     // freed as soon as nothing else holds it.
                     node->m_fn = nullptr;
                     node->m_next.clear();
+                    node->m_saved.clear();
                     node->m_released = true;
                 }
             }

@@ -1,9 +1,10 @@
-// Node bookkeeping, grad mode, and `record`: the single place where an op's result is
-// attached to the graph (see node.hpp).
+// Node bookkeeping, grad mode, iterative graph destruction, saved-tensor versions, and
+// `record`: the single place where an op's result is attached to the graph (see node.hpp).
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/autograd/node.hpp>
 
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 
 namespace adjoint
@@ -18,9 +19,9 @@ namespace adjoint
     void set_grad_enabled(bool enabled) { t_grad_enabled = enabled; }
 
     Node::Node(std::string name, std::vector<std::shared_ptr<Node>> next, std::vector<shape_t> input_shapes,
-               backward_fn fn)
+               backward_fn fn, std::vector<detail::saved_version> saved)
         : m_name(std::move(name)), m_next(std::move(next)), m_input_shapes(std::move(input_shapes)),
-          m_fn(std::move(fn))
+          m_fn(std::move(fn)), m_saved(std::move(saved))
     {
         ++g_live_nodes;
     }
@@ -36,6 +37,70 @@ namespace adjoint
 
     namespace detail
     {
+        namespace
+        {
+            // Freeing a node frees what it holds (its edges, the tensors its backward captured,
+            // and through them their producers), which would recurse once per node of a long
+            // chain. The deleter below instead queues every node freed while another is being
+            // freed, and the outermost call deletes the queue in a loop.
+            thread_local bool t_deleting = false;
+            thread_local std::vector<Node*> t_pending;
+
+            void delete_node(Node* node)
+            {
+                if (t_deleting)
+                {
+                    t_pending.push_back(node);
+                    return;
+                }
+                t_deleting = true;
+                delete node;
+                while (!t_pending.empty())
+                {
+                    Node* next = t_pending.back();
+                    t_pending.pop_back();
+                    delete next;
+                }
+                t_deleting = false;
+            }
+
+            // Gradient accumulation into a leaf and the creation of its accumulate node may
+            // happen in several threads at once when they share a parameter: one lock for both.
+            std::recursive_mutex g_leaf_mutex;
+        }
+
+        std::shared_ptr<Node> adopt_node(Node* node) { return std::shared_ptr<Node>(node, delete_node); }
+
+        std::recursive_mutex& leaf_mutex() { return g_leaf_mutex; }
+
+        void check_saved_versions(const std::string& op, const std::vector<saved_version>& saved)
+        {
+            for (const auto& s : saved)
+            {
+                const auto impl = s.impl.lock();
+                if (!impl)
+                {
+                    continue;   // nothing can write into a tensor that no longer exists
+                }
+                const std::string which = s.input == saved_version::output
+                                              ? std::string("the output")
+                                              : str("input ", s.input);
+                if (impl->data.storage_id() != s.storage_id)
+                {
+                    throw std::logic_error(str("backward: ", which, " of '", op,
+                                               "' had its data replaced after it was saved (by Tensor::mutable_data() "
+                                               "assignment or Module::to()); run the forward pass again after the "
+                                               "change"));
+                }
+                if (impl->data.version() != s.version)
+                {
+                    throw std::logic_error(str("backward: ", which, " of '", op,
+                                               "' was modified in place after it was saved; update tensors in place "
+                                               "only after backward(), or clone() them before writing"));
+                }
+            }
+        }
+
         void check_same_dtype(const char* op, const tensor_list& inputs)
         {
             const Tensor* first = nullptr;
@@ -60,10 +125,11 @@ namespace adjoint
 
         std::shared_ptr<Node> edge_to_leaf(const Tensor& t)
         {
+            const std::lock_guard<std::recursive_mutex> lock(g_leaf_mutex);
             auto acc = t.impl()->grad_accumulator.lock();
             if (!acc)
             {
-                acc = std::make_shared<Node>(t.impl());
+                acc = make_node(t.impl());
                 t.impl()->grad_accumulator = acc;
             }
             return acc;
@@ -80,7 +146,7 @@ namespace adjoint
             return t.grad_fn() ? t.grad_fn() : edge_to_leaf(t);
         }
 
-        Tensor record(array result, const char* name, const tensor_list& inputs, backward_fn fn)
+        Tensor record(array result, const char* name, const tensor_list& inputs, backward_fn fn, saves saved)
         {
             Tensor out(std::move(result));
             if (!is_grad_enabled())
@@ -100,8 +166,22 @@ namespace adjoint
             {
                 return out;
             }
+            std::vector<saved_version> versions;
+            for (std::size_t i = 0; i < inputs.size(); ++i)
+            {
+                const Tensor& t = inputs[i];
+                if (t.defined() && i < 64 && ((saved.inputs >> i) & 1u))
+                {
+                    versions.push_back({i, t.impl(), t.data().storage_id(), t.data().version()});
+                }
+            }
+            if (saved.output)
+            {
+                versions.push_back({saved_version::output, out.impl(), out.data().storage_id(), out.data().version()});
+            }
             out.impl()->requires_grad = true;
-            out.impl()->grad_fn = std::make_shared<Node>(name, std::move(next), std::move(shapes), std::move(fn));
+            out.impl()->grad_fn =
+                make_node(name, std::move(next), std::move(shapes), std::move(fn), std::move(versions));
             return out;
         }
     }

@@ -1,11 +1,15 @@
 // Node: one recorded op in the graph — its name, an edge per input to the node that
-// produced that input (null when no gradient is needed there) and its backward function.
-// The backward function captures the op's inputs, never its output, so the graph holds no
-// shared_ptr cycle and is freed when the last tensor that reaches it goes away.
+// produced that input (null when no gradient is needed there), its backward function and
+// the versions of the tensors that backward reads. The backward function captures the op's
+// inputs, never its output, so the graph holds no shared_ptr cycle and is freed when the
+// last tensor that reaches it goes away — iteratively, so a graph of any length is freed
+// without recursion (see make_node).
 #pragma once
 #include <adjoint/autograd/tensor.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 
 namespace adjoint
@@ -14,11 +18,47 @@ namespace adjoint
     // Tensor per input and may leave entries whose needs[i] is false undefined.
     using backward_fn = std::function<tensor_list(const Tensor& grad_output, const std::vector<bool>& needs)>;
 
+    namespace detail
+    {
+        // A tensor a backward function reads, as it was when the op ran: which one (input
+        // index, or `output`), and its buffer's identity and write count at that time.
+        struct saved_version
+        {
+            static constexpr std::size_t output = static_cast<std::size_t>(-1);
+            std::size_t input;
+            std::weak_ptr<tensor_impl> impl;
+            std::uint64_t storage_id;
+            std::uint64_t version;
+        };
+
+        // Which tensors an op's backward reads: a bit per input (bit i = input i) and its
+        // output. Backward refuses to run a node one of whose saved tensors was written to
+        // (or had its data replaced) after the forward; tensors not saved may change freely.
+        struct saves
+        {
+            std::uint64_t inputs = ~std::uint64_t{0};
+            bool output = false;
+
+            static saves all_inputs() { return {}; }
+            static saves nothing() { return {0, false}; }
+            static saves only(std::initializer_list<std::size_t> indices, bool output = false)
+            {
+                saves s{0, output};
+                for (auto i : indices)
+                {
+                    s.inputs |= std::uint64_t{1} << i;
+                }
+                return s;
+            }
+            saves& and_output() { output = true; return *this; }
+        };
+    }
+
     class Node
     {
     public:
         Node(std::string name, std::vector<std::shared_ptr<Node>> next, std::vector<shape_t> input_shapes,
-             backward_fn fn);
+             backward_fn fn, std::vector<detail::saved_version> saved = {});
         explicit Node(std::shared_ptr<detail::tensor_impl> leaf);   // accumulates into a leaf's .grad
         ~Node();
         Node(const Node&) = delete;
@@ -38,6 +78,7 @@ namespace adjoint
         std::vector<std::shared_ptr<Node>> m_next;
         std::vector<shape_t> m_input_shapes;
         backward_fn m_fn;
+        std::vector<detail::saved_version> m_saved;
         std::shared_ptr<detail::tensor_impl> m_leaf;
         bool m_released = false;
     };
@@ -45,13 +86,31 @@ namespace adjoint
     namespace detail
     {
         // Wraps an op's result: when grad mode is on and some input requires grad, the result
-        // gets a Node named `name` whose backward is `fn`. Every differentiable op ends here.
-        Tensor record(array result, const char* name, const tensor_list& inputs, backward_fn fn);
+        // gets a Node named `name` whose backward is `fn`, remembering the versions of the
+        // tensors `saved` names. Every differentiable op ends here.
+        Tensor record(array result, const char* name, const tensor_list& inputs, backward_fn fn,
+                      saves saved = saves::all_inputs());
+
+        // The only way Nodes are made: a shared_ptr whose deleter frees chains of nodes one
+        // after another instead of inside each other's destructors (no stack overflow).
+        template <class... Args>
+        std::shared_ptr<Node> make_node(Args&&... args);
+        std::shared_ptr<Node> adopt_node(Node* node);
+
+        // Throws std::logic_error naming the op and the tensor if one of the node's saved
+        // tensors was modified in place after it was saved.
+        void check_saved_versions(const std::string& op, const std::vector<saved_version>& saved);
 
         // The accumulate node of leaf t: one per leaf, shared while any graph still uses it.
         std::shared_ptr<Node> edge_to_leaf(const Tensor& t);
 
         // Throws std::invalid_argument if the defined tensors do not all share one dtype.
         void check_same_dtype(const char* op, const tensor_list& inputs);
+
+        template <class... Args>
+        std::shared_ptr<Node> make_node(Args&&... args)
+        {
+            return adopt_node(new Node(std::forward<Args>(args)...));
+        }
     }
 }

@@ -88,9 +88,10 @@ namespace adjoint
             return detail::record(r.values.reshaped(out_shape), op, {x},
                                   [xs = x.shape(), ds = data.shape(), keep = r.values.shape(), indices = r.indices,
                                    ax](const Tensor& g, const std::vector<bool>&) -> tensor_list {
-                                      const Tensor hot(kernels::one_hot_along(indices, ax, ds[ax]));
+                                      const Tensor hot(kernels::one_hot_along(indices, ax, ds[ax], g.dtype()));
                                       return {reshape(expand(reshape(g, keep), ds) * hot, xs)};
-                                  });
+                                  },
+                                  detail::saves::nothing());
         }
 
         // Full max/min: the gradient is shared equally by every element equal to the result.
@@ -132,7 +133,8 @@ namespace adjoint
         return detail::record(kernels::reduce_sum(x.data(), ax).reshaped(reduced_shape(x.shape(), ax, keepdim)), "sum",
                               {x}, [xs = x.shape(), keep](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {expand(reshape(g, keep), xs)};
-                              });
+                              },
+                              detail::saves::nothing());
     }
 
     Tensor mean(const Tensor& x) { return mean(x, all_axes(x)); }

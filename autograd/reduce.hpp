@@ -20,7 +20,7 @@ namespace adjoint
     Tensor max(const Tensor& x, std::int64_t axis, bool keepdim = false);
     Tensor min(const Tensor& x);
     Tensor min(const Tensor& x, std::int64_t axis, bool keepdim = false);
-    Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);   // indices as values
+    Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);   // int64 indices
     Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
     Tensor argmax(const Tensor& x);   // flat row-major index of the first maximum, 0-d
     Tensor argmin(const Tensor& x);

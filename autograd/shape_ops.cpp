@@ -50,7 +50,7 @@ namespace adjoint
         return detail::record(x.data().reshaped(target), "reshape", {x},
                               [xs = x.shape()](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {reshape(g, xs)};
-                              });
+                              }, detail::saves::nothing());
     }
 
     Tensor expand(const Tensor& x, const shape_t& shape)
@@ -68,7 +68,7 @@ namespace adjoint
         return detail::record(kernels::broadcast_to(x.data(), shape), "expand", {x},
                               [xs = x.shape()](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {sum_to(g, xs)};
-                              });
+                              }, detail::saves::nothing());
     }
 }
 
@@ -85,7 +85,7 @@ namespace adjoint
             return detail::record(kernels::slice_backward(g.data(), shape, ax, start, step), "slice_backward", {g},
                                   [ax, start, step, count](const Tensor& gg, const std::vector<bool>&) -> tensor_list {
                                       return {slice(gg, ax, start, start + count * step, step)};
-                                  });
+                                  }, detail::saves::nothing());
         }
     }
 
@@ -108,7 +108,7 @@ namespace adjoint
         return detail::record(kernels::slice(x.data(), ax, s, count, step), "slice", {x},
                               [xs = x.shape(), ax, s, step](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {slice_scatter(g, xs, ax, s, step)};
-                              });
+                              }, detail::saves::nothing());
     }
 
     Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t length)
@@ -174,7 +174,8 @@ namespace adjoint
                                       offset += len;
                                   }
                                   return grads;
-                              });
+                              },
+                              detail::saves::nothing());
     }
 }
 
@@ -209,7 +210,7 @@ namespace adjoint
         return detail::record(kernels::permute(x.data(), perm), "permute", {x},
                               [inverse](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {permute(g, inverse)};
-                              });
+                              }, detail::saves::nothing());
     }
 
     Tensor transpose(const Tensor& x, std::int64_t axis0, std::int64_t axis1)
@@ -341,7 +342,8 @@ namespace adjoint
                                       }
                                   }
                                   return grads;
-                              });
+                              },
+                              detail::saves::nothing());
     }
 
     Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value)
@@ -378,6 +380,6 @@ namespace adjoint
         return detail::record(kernels::pad(x.data(), widths, value), "pad", {x},
                               [negated](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   return {pad(g, negated, 0.0)};
-                              });
+                              }, detail::saves::nothing());
     }
 }

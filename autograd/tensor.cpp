@@ -36,6 +36,11 @@ namespace adjoint
             throw std::logic_error(detail::str("requires_grad_: only leaves can change requires_grad, got the output of '",
                                                impl.grad_fn->name(), "'; use detach() for a copy without a graph"));
         }
+        if (requires_grad && !is_floating(impl.data.dtype()))
+        {
+            throw std::logic_error(detail::str("requires_grad_: only float32 and float64 tensors can require "
+                                               "gradients, got ", dtype_name(impl.data.dtype())));
+        }
         m_impl->requires_grad = requires_grad;
         return *this;
     }
@@ -69,7 +74,14 @@ namespace adjoint
             return *this;
         }
         const adjoint::dtype from = dtype();
+        if (!is_floating(dt) || !is_floating(from))
+        {
+            // As in PyTorch, a conversion to or from integers is not differentiable: the
+            // result is a plain tensor (int64 values cannot require gradients).
+            return Tensor(data().to(dt));
+        }
         return detail::record(data().to(dt), "to", {*this},
-                              [from](const Tensor& g, const std::vector<bool>&) -> tensor_list { return {g.to(from)}; });
+                              [from](const Tensor& g, const std::vector<bool>&) -> tensor_list { return {g.to(from)}; },
+                              detail::saves::nothing());
     }
 }

@@ -44,7 +44,8 @@ namespace adjoint
         array a = empty(shape, dt);
         detail::dispatch(dt, [&](auto t) {
             using T = decltype(t);
-            std::transform(values.begin(), values.end(), a.data<T>(), [](double v) { return static_cast<T>(v); });
+            std::transform(values.begin(), values.end(), a.data<T>(),
+                           [](double v) { return detail::convert<T>(v, "tensor"); });
         });
         return a;
     }
@@ -54,28 +55,65 @@ namespace adjoint
         return m_shape[static_cast<std::size_t>(normalize_axis(axis, dim(), "size"))];
     }
 
+    namespace
+    {
+        template <class T> const char* type_name();
+        template <> const char* type_name<float>() { return "float"; }
+        template <> const char* type_name<double>() { return "double"; }
+        template <> const char* type_name<std::int64_t>() { return "int64_t"; }
+    }
+
     template <class T>
-    T* array::data()
+    T* array::typed() const
     {
         auto* buffer = m_storage ? std::get_if<xt::xtensor<T, 1>>(&m_storage->values) : nullptr;
         if (buffer == nullptr)
         {
-            throw std::logic_error(detail::str("array::data: requested ", sizeof(T) == 4 ? "float" : "double",
-                                               " access, got ", defined() ? dtype_name(m_dtype) : "an undefined array"));
+            throw std::logic_error(detail::str("array::data: requested ", type_name<T>(), " access, got ",
+                                               defined() ? dtype_name(m_dtype) : "an undefined array"));
         }
         return buffer->data();
     }
 
     template <class T>
+    T* array::data()
+    {
+        T* p = typed<T>();
+        m_storage->version.fetch_add(1, std::memory_order_relaxed);
+        return p;
+    }
+
+    template <class T>
     const T* array::data() const
     {
-        return const_cast<array*>(this)->data<T>();
+        return typed<T>();
     }
 
     template float* array::data<float>();
     template double* array::data<double>();
+    template std::int64_t* array::data<std::int64_t>();
     template const float* array::data<float>() const;
     template const double* array::data<double>() const;
+    template const std::int64_t* array::data<std::int64_t>() const;
+
+    const void* array::data_ptr() const
+    {
+        return detail::dispatch(m_dtype, [&](auto t) -> const void* { return typed<decltype(t)>(); });
+    }
+
+    void* array::mutable_data_ptr()
+    {
+        return detail::dispatch(m_dtype, [&](auto t) -> void* { return data<decltype(t)>(); });
+    }
+
+    std::size_t array::nbytes() const { return static_cast<std::size_t>(numel()) * dtype_size(m_dtype); }
+
+    std::uint64_t array::version() const
+    {
+        return m_storage ? m_storage->version.load(std::memory_order_relaxed) : 0;
+    }
+
+    std::uint64_t array::storage_id() const { return m_storage ? m_storage->id : 0; }
 
     double array::flat(std::int64_t index) const
     {
@@ -84,7 +122,7 @@ namespace adjoint
             throw std::out_of_range(
                 detail::str("array::flat: index must be in [0, ", numel(), "), got ", index));
         }
-        return detail::dispatch(m_dtype, [&](auto t) { return static_cast<double>(data<decltype(t)>()[index]); });
+        return detail::dispatch(m_dtype, [&](auto t) { return static_cast<double>(typed<decltype(t)>()[index]); });
     }
 
     double array::item() const
@@ -101,8 +139,8 @@ namespace adjoint
     {
         std::vector<double> out(static_cast<std::size_t>(numel()));
         detail::dispatch(m_dtype, [&](auto t) {
-            const auto* p = data<decltype(t)>();
-            std::copy(p, p + numel(), out.begin());
+            const auto* p = typed<decltype(t)>();
+            std::transform(p, p + numel(), out.begin(), [](auto v) { return static_cast<double>(v); });
         });
         return out;
     }
@@ -118,8 +156,12 @@ namespace adjoint
             detail::dispatch(dt, [&](auto to) {
                 using F = decltype(from);
                 using T = decltype(to);
-                const F* src = data<F>();
-                std::transform(src, src + numel(), out.data<T>(), [](F v) { return static_cast<T>(v); });
+                const F* src = typed<F>();
+                T* dst = out.data<T>();
+                for (std::int64_t i = 0; i < numel(); ++i)
+                {
+                    dst[i] = detail::convert<T>(src[i], "to");
+                }
             });
         });
         return out;
@@ -143,7 +185,7 @@ namespace adjoint
         array out = empty(m_shape, m_dtype);
         detail::dispatch(m_dtype, [&](auto t) {
             using T = decltype(t);
-            std::copy(data<T>(), data<T>() + numel(), out.data<T>());
+            std::copy(typed<T>(), typed<T>() + numel(), out.data<T>());
         });
         return out;
     }
@@ -152,7 +194,7 @@ namespace adjoint
     {
         detail::dispatch(m_dtype, [&](auto t) {
             using T = decltype(t);
-            std::fill(data<T>(), data<T>() + numel(), static_cast<T>(value));
+            std::fill(data<T>(), data<T>() + numel(), detail::convert<T>(value, "fill_"));
         });
     }
 }

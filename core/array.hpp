@@ -1,10 +1,14 @@
 // array: contiguous row-major n-d values with a runtime dtype, the storage under every
 // Tensor. It knows nothing of gradients. Copies share the buffer (reshape is free);
 // ops never write into their inputs, only `fill_` and the in-place helpers for optimizers do.
+// Every write access (non-const data(), mutable_data_ptr(), fill_) bumps the buffer's version,
+// which autograd reads to refuse a backward through a tensor modified after it was saved.
 #pragma once
 #include <adjoint/core/dtype.hpp>
 #include <adjoint/core/shape.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -31,9 +35,21 @@ namespace adjoint
         std::int64_t numel() const { return shape_numel(m_shape); }
         std::int64_t size(std::int64_t axis) const;   // negative axes count from the end
 
-        // Typed access; T must match dtype() (float or double), else std::logic_error.
+        // Typed access; T must match dtype() (float, double or std::int64_t), else
+        // std::logic_error. The non-const overload counts as a write (bumps version()).
         template <class T> T* data();
         template <class T> const T* data() const;
+
+        // The buffer as bytes (nbytes() = numel() * dtype_size(dtype())), little-endian on
+        // every platform this builds for: checkpoints and collectives read and write these.
+        const void* data_ptr() const;
+        void* mutable_data_ptr();                    // a write: bumps version()
+        std::size_t nbytes() const;
+
+        // Writes into the buffer so far, shared by every array that shares it; storage_id()
+        // names the buffer uniquely for the process's lifetime. 0 for an undefined array.
+        std::uint64_t version() const;
+        std::uint64_t storage_id() const;
 
         double item() const;                          // the single value of a one-element array
         double flat(std::int64_t index) const;        // value at a flat row-major index
@@ -47,6 +63,7 @@ namespace adjoint
         void fill_(double value);
 
     private:
+        template <class T> T* typed() const;   // the buffer, no version bump
         adjoint::dtype m_dtype = float32;
         shape_t m_shape;
         std::shared_ptr<detail::storage> m_storage;

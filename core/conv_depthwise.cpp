@@ -55,7 +55,7 @@ namespace adjoint::kernels::conv_detail
     void depthwise_forward(const array& x, const array& weight, array& y, const conv_geometry& g)
     {
         const depthwise_sizes s(g);
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             const T* xs = x.data<T>();
             const T* ws = weight.data<T>();
@@ -74,7 +74,7 @@ namespace adjoint::kernels::conv_detail
     void depthwise_input_grad(const array& gy, const array& weight, array& gx, const conv_geometry& g)
     {
         const depthwise_sizes s(g);
-        detail::dispatch(gy.dtype(), [&](auto t) {
+        detail::dispatch_floating(gy.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             const T* gys = gy.data<T>();
             const T* ws = weight.data<T>();
@@ -93,7 +93,7 @@ namespace adjoint::kernels::conv_detail
     void depthwise_weight_grad(const array& x, const array& gy, array& gw, const conv_geometry& g)
     {
         const depthwise_sizes s(g);
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             const T* xs = x.data<T>();
             const T* gys = gy.data<T>();

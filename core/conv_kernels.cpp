@@ -129,7 +129,7 @@ namespace adjoint::kernels
             conv_detail::depthwise_forward(x, weight, y, g);
             return y;
         }
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);   // reused by every sample
             const T* xs = x.data<T>();
@@ -165,7 +165,7 @@ namespace adjoint::kernels
             conv_detail::depthwise_input_grad(gy, weight, gx, g);
             return gx;
         }
-        detail::dispatch(gy.dtype(), [&](auto t) {
+        detail::dispatch_floating(gy.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);
             const T* gys = gy.data<T>();
@@ -205,7 +205,7 @@ namespace adjoint::kernels
             conv_detail::depthwise_weight_grad(x, gy, gw, g);
             return gw;
         }
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);
             const T* xs = x.data<T>();
@@ -234,7 +234,7 @@ namespace adjoint::kernels
             throw std::logic_error(detail::str("add_channel_bias_: bias must have shape ", shape_str({c}), ", got ",
                                                shape_str(bias.shape())));
         }
-        detail::dispatch(y.dtype(), [&](auto t) {
+        detail::dispatch_floating(y.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             T* ys = y.data<T>();
             const T* bs = bias.data<T>();

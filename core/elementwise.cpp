@@ -164,9 +164,59 @@ namespace adjoint::kernels
         }
     }
 
+    namespace
+    {
+        const char* binary_name(binary_op op)
+        {
+            switch (op)
+            {
+                case binary_op::add: return "add";
+                case binary_op::sub: return "sub";
+                case binary_op::mul: return "mul";
+                case binary_op::div: return "div";
+                case binary_op::pow: return "pow";
+                case binary_op::maximum: return "maximum";
+                case binary_op::minimum: return "minimum";
+                case binary_op::eq: return "eq";
+                case binary_op::ne: return "ne";
+                case binary_op::lt: return "lt";
+                case binary_op::le: return "le";
+                case binary_op::gt: return "gt";
+                case binary_op::ge: return "ge";
+            }
+            return "binary op";
+        }
+
+        // Integer arithmetic that is exact: comparisons, + - *, max and min. Division and pow
+        // would need PyTorch's type promotion to float, which this library does not do.
+        bool exact_on_integers(binary_op op) { return op != binary_op::div && op != binary_op::pow; }
+
+        const char* unary_name(unary_op op)
+        {
+            switch (op)
+            {
+                case unary_op::neg: return "neg";
+                case unary_op::exp: return "exp";
+                case unary_op::log: return "log";
+                case unary_op::sqrt: return "sqrt";
+                case unary_op::abs: return "abs";
+                case unary_op::sign: return "sign";
+                case unary_op::relu: return "relu";
+                case unary_op::sigmoid: return "sigmoid";
+                case unary_op::tanh: return "tanh";
+                case unary_op::step: return "relu";   // only relu's backward uses it
+            }
+            return "unary op";
+        }
+    }
+
     array binary(binary_op op, const array& a, const array& b)
     {
-        const shape_t shape = broadcast_shapes(a.shape(), b.shape(), "binary op");
+        const shape_t shape = broadcast_shapes(a.shape(), b.shape(), binary_name(op));
+        if (a.dtype() == int64 && !exact_on_integers(op))
+        {
+            detail::not_for_dtype(binary_name(op), a.dtype());
+        }
         array out = array::empty(shape, a.dtype());
         const row_plan p = plan_rows(a.shape(), b.shape(), shape);
         if (out.numel() == 0)
@@ -194,7 +244,7 @@ namespace adjoint::kernels
     array unary(unary_op op, const array& x)
     {
         array out = array::empty(x.shape(), x.dtype());
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), unary_name(op), [&](auto t) {
             using T = decltype(t);
             auto o = flat<T>(out);
             auto a = flat<T>(x);
@@ -220,7 +270,7 @@ namespace adjoint::kernels
     array clamp(const array& x, double lo, double hi)
     {
         array out = array::empty(x.shape(), x.dtype());
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), "clamp", [&](auto t) {
             using T = decltype(t);
             auto o = flat<T>(out);
             o = xt::clip(flat<T>(x), static_cast<T>(lo), static_cast<T>(hi));
@@ -231,7 +281,7 @@ namespace adjoint::kernels
     array scalar_pow(const array& x, double exponent)
     {
         array out = array::empty(x.shape(), x.dtype());
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), "pow", [&](auto t) {
             using T = decltype(t);
             auto o = flat<T>(out);
             o = xt::pow(flat<T>(x), static_cast<T>(exponent));
@@ -261,7 +311,7 @@ namespace adjoint::kernels
     array in_range(const array& x, double lo, double hi)
     {
         array out = array::empty(x.shape(), x.dtype());
-        detail::dispatch(x.dtype(), [&](auto t) {
+        detail::dispatch_floating(x.dtype(), "clamp", [&](auto t) {
             using T = decltype(t);
             auto o = flat<T>(out);
             auto a = flat<T>(x);

@@ -46,7 +46,7 @@ namespace adjoint::kernels
             return array::full(out_shape, 0.0, a.dtype());   // an empty sum; BLAS may skip writing C
         }
         array out = array::empty(out_shape, a.dtype());
-        detail::dispatch(a.dtype(), [&](auto t) {
+        detail::dispatch_floating(a.dtype(), "matmul", [&](auto t) {
             using T = decltype(t);
             const T* pa = a.data<T>();
             const T* pb = b.data<T>();

@@ -51,12 +51,6 @@ namespace adjoint
                 std::snprintf(buf, sizeof buf, scientific ? "%.*e" : "%.*f", precision, v);
                 return buf;
             }
-
-            std::string padded(double v) const
-            {
-                const std::string s = (*this)(v);
-                return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
-            }
         };
 
         struct printer
@@ -67,27 +61,49 @@ namespace adjoint
             shape_t strides;
             number_format fmt;
 
-            // Calls f(value) for each shown element, in row-major order.
-            void each_shown(std::size_t axis, std::int64_t offset, const std::function<void(double)>& f) const
+            // The text of the element at a flat offset: int64 values exactly, as integers
+            // (through double they would round above 2^53).
+            std::string text(std::int64_t offset) const
+            {
+                if (a.dtype() == int64)
+                {
+                    return std::to_string(a.data<std::int64_t>()[offset]);
+                }
+                return fmt(a.flat(offset));
+            }
+
+            std::string padded(std::int64_t offset) const
+            {
+                const std::string s = text(offset);
+                return std::string(fmt.width > s.size() ? fmt.width - s.size() : 0, ' ') + s;
+            }
+
+            // Calls f(offset) for each shown element, in row-major order.
+            void each_offset(std::size_t axis, std::int64_t offset, const std::function<void(std::int64_t)>& f) const
             {
                 if (axis == a.shape().size())
                 {
-                    f(a.flat(offset));
+                    f(offset);
                     return;
                 }
                 for (auto i : shown(a.shape()[axis], summarise, opt.edge_items))
                 {
                     if (i >= 0)
                     {
-                        each_shown(axis + 1, offset + i * strides[axis], f);
+                        each_offset(axis + 1, offset + i * strides[axis], f);
                     }
                 }
+            }
+
+            void each_shown(const std::function<void(double)>& f) const
+            {
+                each_offset(0, 0, [&](std::int64_t offset) { f(a.flat(offset)); });
             }
 
             void choose_format()
             {
                 double lo = INFINITY, hi = 0.0;
-                each_shown(0, 0, [&](double v) {
+                each_shown([&](double v) {
                     if (std::isfinite(v) && v != 0.0)
                     {
                         lo = std::min(lo, std::abs(v));
@@ -96,7 +112,7 @@ namespace adjoint
                 });
                 fmt.precision = opt.precision;
                 fmt.scientific = hi > 0.0 && (hi / lo > 1000.0 || hi > 1e8 || lo < 1e-4);
-                each_shown(0, 0, [&](double v) { fmt.width = std::max(fmt.width, fmt(v).size()); });
+                each_offset(0, 0, [&](std::int64_t at) { fmt.width = std::max(fmt.width, text(at).size()); });
             }
 
             // The sub-array at `offset` spanning axes [axis, ndim), its bracket at column `indent`.
@@ -113,7 +129,7 @@ namespace adjoint
                     else
                     {
                         const std::int64_t at = offset + i * strides[axis];
-                        items.push_back(rest == 1 ? fmt.padded(a.flat(at)) : block(axis + 1, at, indent + 1));
+                        items.push_back(rest == 1 ? padded(at) : block(axis + 1, at, indent + 1));
                     }
                 }
                 const std::string margin(static_cast<std::size_t>(indent + 1), ' ');
@@ -156,7 +172,7 @@ namespace adjoint
         p.choose_format();
         if (a.dim() == 0)
         {
-            return p.fmt(a.flat(0));
+            return p.text(0);
         }
         return p.block(0, 0, indent);
     }

@@ -31,7 +31,7 @@ namespace adjoint::kernels
         template <class Next, class Fix>
         void fill(array& a, Next next, Fix fix)
         {
-            detail::dispatch(a.dtype(), [&](auto t) {
+            detail::dispatch_floating(a.dtype(), "random", [&](auto t) {
                 using T = decltype(t);
                 T* out = a.data<T>();
                 for (std::int64_t i = 0; i < a.numel(); ++i)

@@ -142,18 +142,18 @@ namespace adjoint::kernels
         const axis_split s = split(x.shape(), ax, ax + 1);
         shape_t shape = x.shape();
         shape[ax] = 1;
-        extreme_result r{array::empty(shape, x.dtype()), array::empty(shape, x.dtype())};
+        extreme_result r{array::empty(shape, x.dtype()), array::empty(shape, int64)};
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
             const T* src = x.data<T>();
             T* best = r.values.data<T>();
-            T* index = r.indices.data<T>();
+            std::int64_t* index = r.indices.data<std::int64_t>();
             for (std::int64_t o = 0; o < s.outer; ++o)
             {
                 // Row j = 0 seeds the result; later rows replace it only when strictly more
                 // extreme, so ties keep the first position.
                 std::copy(src + o * s.n * s.inner, src + (o * s.n + 1) * s.inner, best + o * s.inner);
-                std::fill(index + o * s.inner, index + (o + 1) * s.inner, T(0));
+                std::fill(index + o * s.inner, index + (o + 1) * s.inner, std::int64_t{0});
                 for (std::int64_t j = 1; j < s.n; ++j)
                 {
                     const T* row = src + (o * s.n + j) * s.inner;
@@ -162,7 +162,7 @@ namespace adjoint::kernels
                         if (beats(which, row[i], best[o * s.inner + i]))
                         {
                             best[o * s.inner + i] = row[i];
-                            index[o * s.inner + i] = static_cast<T>(j);
+                            index[o * s.inner + i] = j;
                         }
                     }
                 }
@@ -171,22 +171,22 @@ namespace adjoint::kernels
         return r;
     }
 
-    array one_hot_along(const array& indices, std::int64_t axis, std::int64_t n)
+    array one_hot_along(const array& indices, std::int64_t axis, std::int64_t n, adjoint::dtype dt)
     {
         const auto ax = static_cast<std::size_t>(axis);
         shape_t shape = indices.shape();
         shape[ax] = n;
         const axis_split s = split(shape, ax, ax + 1);
-        array out = array::full(shape, 0.0, indices.dtype());
-        detail::dispatch(indices.dtype(), [&](auto t) {
+        array out = array::full(shape, 0.0, dt);
+        detail::dispatch(dt, [&](auto t) {
             using T = decltype(t);
-            const T* index = indices.data<T>();
+            const std::int64_t* index = indices.data<std::int64_t>();
             T* dst = out.data<T>();
             for (std::int64_t o = 0; o < s.outer; ++o)
             {
                 for (std::int64_t i = 0; i < s.inner; ++i)
                 {
-                    const auto j = static_cast<std::int64_t>(index[o * s.inner + i]);
+                    const std::int64_t j = index[o * s.inner + i];
                     dst[(o * s.n + j) * s.inner + i] = T(1);
                 }
             }

@@ -21,14 +21,14 @@ namespace adjoint::kernels
     struct extreme_result
     {
         array values;    // (..., 1, ...): the max (or min) along the axis
-        array indices;   // (..., 1, ...): position of its first occurrence, as a value of x's dtype
+        array indices;   // (..., 1, ...): position of its first occurrence, int64
     };
 
     // x: (..., n, ...) with n >= 1 -> values and indices of shape (..., 1, ...). NaN counts as
     // more extreme than any number, so it propagates as in PyTorch.
     extreme_result reduce_extreme(extreme which, const array& x, std::int64_t axis);
 
-    // indices: (..., 1, ...) -> (..., n, ...) with 1 where the position along `axis` equals the
-    // index and 0 elsewhere: scatters a reduced gradient back to the chosen elements.
-    array one_hot_along(const array& indices, std::int64_t axis, std::int64_t n);
+    // indices (int64): (..., 1, ...) -> (..., n, ...) of dtype dt with 1 where the position along
+    // `axis` equals the index and 0 elsewhere: scatters a reduced gradient back to the chosen elements.
+    array one_hot_along(const array& indices, std::int64_t axis, std::int64_t n, adjoint::dtype dt);
 }

@@ -6,15 +6,30 @@
 
 namespace adjoint
 {
+    // Exhaustive switches: a new dtype fails to compile with -Wswitch until every table knows it.
     const char* dtype_name(dtype dt)
     {
-        return dt == dtype::float32 ? "float32" : "float64";
+        switch (dt)
+        {
+            case dtype::float32: return "float32";
+            case dtype::float64: return "float64";
+            case dtype::int64: return "int64";
+        }
+        throw std::logic_error("dtype_name: invalid dtype value");
     }
 
     std::size_t dtype_size(dtype dt)
     {
-        return dt == dtype::float32 ? sizeof(float) : sizeof(double);
+        switch (dt)
+        {
+            case dtype::float32: return sizeof(float);
+            case dtype::float64: return sizeof(double);
+            case dtype::int64: return sizeof(std::int64_t);
+        }
+        throw std::logic_error("dtype_size: invalid dtype value");
     }
+
+    bool is_floating(dtype dt) { return dt == dtype::float32 || dt == dtype::float64; }
 
     std::string shape_str(const shape_t& shape)
     {
