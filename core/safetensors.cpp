@@ -43,7 +43,7 @@ namespace adjoint
             adjoint::dtype dt;
             const char* code;
         };
-        const dtype_code k_dtype_codes[] = {{float32, "F32"}, {float64, "F64"}};
+        const dtype_code k_dtype_codes[] = {{float32, "F32"}, {float64, "F64"}, {int64, "I64"}};
 
         const char* code_of(adjoint::dtype dt)
         {
@@ -65,29 +65,6 @@ namespace adjoint
                 s += std::string(s.empty() ? "" : ", ") + "\"" + c.code + "\"";
             }
             return s;
-        }
-
-        // The raw bytes of an array (contiguous by construction).
-        const void* bytes_of(const array& a)
-        {
-            if (a.dtype() == float32)
-            {
-                return a.data<float>();
-            }
-            return a.data<double>();
-        }
-        void* bytes_of(array& a)
-        {
-            if (a.dtype() == float32)
-            {
-                return a.data<float>();
-            }
-            return a.data<double>();
-        }
-
-        std::uint64_t byte_size(const array& a)
-        {
-            return static_cast<std::uint64_t>(a.numel()) * dtype_size(a.dtype());
         }
 
         // A JSON value for an error message: ASCII, and cut short if long.
@@ -457,7 +434,7 @@ namespace adjoint
                 throw std::invalid_argument(
                     detail::str("save_safetensors: arrays must be defined, got an undefined array \"", name, "\""));
             }
-            const std::uint64_t end = offset + byte_size(a);
+            const std::uint64_t end = offset + a.nbytes();
             header[name] = {{"dtype", code_of(a.dtype())}, {"shape", a.shape()}, {"data_offsets", {offset, end}}};
             offset = end;
         }
@@ -483,7 +460,7 @@ namespace adjoint
         out.write(text.data(), text.size());
         for (const auto& entry : arrays.entries)
         {
-            out.write(bytes_of(entry.second), byte_size(entry.second));
+            out.write(entry.second.data_ptr(), entry.second.nbytes());
         }
         out.commit();
     }
@@ -553,7 +530,7 @@ namespace adjoint
         for (const header_entry& e : entries)
         {
             array a = array::empty(e.shape, e.dt);
-            in.read_at(data_start + e.begin, bytes_of(a), e.end - e.begin);
+            in.read_at(data_start + e.begin, a.mutable_data_ptr(), e.end - e.begin);
             result.entries.emplace_back(e.name, std::move(a));
         }
         return result;

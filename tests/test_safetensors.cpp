@@ -79,10 +79,7 @@ namespace
 
     std::string raw(const array& a)
     {
-        const std::size_t n = static_cast<std::size_t>(a.numel()) * dtype_size(a.dtype());
-        const char* p = a.dtype() == float32 ? reinterpret_cast<const char*>(a.data<float>())
-                                             : reinterpret_cast<const char*>(a.data<double>());
-        return std::string(p, n);
+        return std::string(static_cast<const char*>(a.data_ptr()), a.nbytes());
     }
 
     // Same names in the same order, same dtypes and shapes, and bit-identical values.
@@ -108,6 +105,12 @@ namespace
         s.add("scale", array::from_values({1.0 / 3.0}, {}, float64));
         s.add("empty", array::empty({0, 3}, float32));
         s.add("bias", array::from_values({-2.25, 5e-324, 1e308, 7.0, 8.0}, {5, 1}, float64));
+        array steps = array::empty({2, 2}, int64);
+        const std::int64_t step_values[4] = {0, -1, std::numeric_limits<std::int64_t>::min(),
+                                             std::numeric_limits<std::int64_t>::max()};
+        std::copy(step_values, step_values + 4, steps.data<std::int64_t>());
+        s.add("steps", steps);
+        s.add("count", array::from_values({7.0}, {}, int64));
         s.metadata["epoch"] = "12";
         return s;
     }
@@ -181,14 +184,14 @@ TEST(Safetensors, NamedArraysLooksUpByName)
     EXPECT_EQ(s.at("scale").item(), 1.0 / 3.0);
     s.at("scale") = array::full({}, 2.0, float64);
     EXPECT_EQ(s.at("scale").item(), 2.0);
-    EXPECT_THROW_MESSAGE(std::out_of_range, "named_arrays::at: name must be one of the 4 entries, got \"missing\"",
+    EXPECT_THROW_MESSAGE(std::out_of_range, "named_arrays::at: name must be one of the 6 entries, got \"missing\"",
                          s.at("missing"));
     EXPECT_THROW_MESSAGE(std::invalid_argument, "named_arrays::add: names must be unique, got \"bias\" twice",
                          s.add("bias", array::full({1}, 0.0)));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
                          "named_arrays::add: the array must be defined, got an undefined array for \"u\"",
                          s.add("u", array()));
-    EXPECT_EQ(s.entries.size(), 4u);
+    EXPECT_EQ(s.entries.size(), 6u);
 }
 
 TEST(Safetensors, UnsavableInputIsRejectedBeforeTheFileIsTouched)
@@ -292,9 +295,9 @@ TEST(Safetensors, CorruptEntriesAreReported)
                 "tensor \"w\" must have exactly the keys [\"dtype\",\"shape\",\"data_offsets\"], got "
                 "[\"dtype\",\"shape\",\"data_offsets\",\"x\"]");
     entry_error("{\"dtype\": \"BF16\", \"shape\": [1], \"data_offsets\": [0, 2]}", 2,
-                "tensor \"w\" dtype must be one of \"F32\", \"F64\", got \"BF16\"");
+                "tensor \"w\" dtype must be one of \"F32\", \"F64\", \"I64\", got \"BF16\"");
     entry_error("{\"dtype\": 4, \"shape\": [1], \"data_offsets\": [0, 4]}", 4,
-                "tensor \"w\" dtype must be one of \"F32\", \"F64\", got 4");
+                "tensor \"w\" dtype must be one of \"F32\", \"F64\", \"I64\", got 4");
     for (const std::string shape : {"[2, -1]", "[2.0]", "[\"2\"]", "[[2]]", "2", "[18446744073709551615]"})
     {
         entry_error("{\"dtype\": \"F32\", \"shape\": " + shape + ", \"data_offsets\": [0, 8]}", 8,
