@@ -1,7 +1,28 @@
-// adjoint: the whole public API in one include (tensors, autograd ops, layers).
+// adjoint: the whole public API in one include: tensors, autograd ops and gradient checks,
+// layers and initialisers, and the core array kernels under them. Not included: the
+// xtensor interop headers (core/ and autograd/xtensor_interop.hpp), which make their users
+// compile xtensor and are opt-in, and testing/ (adjoint::testing, needs GoogleTest).
+// Every other installed header must be reachable from here; the install test checks it.
 #pragma once
+#include <adjoint/core/array.hpp>
+#include <adjoint/core/conv_geometry.hpp>
+#include <adjoint/core/conv_kernels.hpp>
+#include <adjoint/core/dtype.hpp>
+#include <adjoint/core/elementwise.hpp>
+#include <adjoint/core/gemm.hpp>
+#include <adjoint/core/matmul.hpp>
+#include <adjoint/core/npy.hpp>
+#include <adjoint/core/print.hpp>
+#include <adjoint/core/random.hpp>
+#include <adjoint/core/reduce.hpp>
+#include <adjoint/core/safetensors.hpp>
+#include <adjoint/core/shape.hpp>
+#include <adjoint/core/shape_kernels.hpp>
+#include <adjoint/core/threads.hpp>
+
 #include <adjoint/autograd/gradcheck.hpp>
 #include <adjoint/autograd/ops.hpp>
-#include <adjoint/core/threads.hpp>
+
 #include <adjoint/layers/conv.hpp>
+#include <adjoint/layers/init.hpp>
 #include <adjoint/layers/module.hpp>

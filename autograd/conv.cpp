@@ -46,7 +46,7 @@ namespace adjoint
                                     std::int64_t dilation)
     {
         check_size_args("conv2d_output_size", kernel, stride, dilation);
-        return conv_output_extent(in, kernel, stride, 2 * padding, dilation);
+        return conv_output_extent(in, kernel, stride, padding, padding, dilation, "conv2d_output_size");
     }
 
     std::int64_t conv_transpose2d_output_size(std::int64_t in, std::int64_t kernel, std::int64_t stride,
@@ -54,7 +54,8 @@ namespace adjoint
                                               std::int64_t output_padding)
     {
         check_size_args("conv_transpose2d_output_size", kernel, stride, dilation);
-        return conv_transpose_output_extent(in, kernel, stride, padding, dilation, output_padding);
+        return conv_transpose_output_extent(in, kernel, stride, padding, dilation, output_padding,
+                                            "conv_transpose2d_output_size");
     }
 }
 

@@ -6,6 +6,8 @@
 #include <adjoint/core/shape_kernels.hpp>
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 
 namespace adjoint
@@ -13,7 +15,7 @@ namespace adjoint
     Tensor reshape(const Tensor& x, const shape_t& shape)
     {
         shape_t target = shape;
-        std::int64_t known = 1, infer = -1;
+        std::int64_t infer = -1;
         for (std::size_t i = 0; i < target.size(); ++i)
         {
             if (target[i] == -1)
@@ -29,13 +31,13 @@ namespace adjoint
             {
                 throw std::invalid_argument(detail::str("reshape: dimensions must be >= 0 or -1, got ", shape_str(shape)));
             }
-            else
-            {
-                known *= target[i];
-            }
         }
         if (infer >= 0)
         {
+            // The other dimensions' count; one that overflows int64 cannot fit x either.
+            shape_t rest = target;
+            rest.erase(rest.begin() + infer);
+            const std::int64_t known = try_shape_numel(rest).value_or(0);
             if (known == 0 || x.numel() % known != 0)
             {
                 throw std::invalid_argument(detail::str("reshape: shape ", shape_str(shape), " does not fit ",
@@ -56,6 +58,7 @@ namespace adjoint
     Tensor expand(const Tensor& x, const shape_t& shape)
     {
         const shape_t out = broadcast_shapes(x.shape(), shape, "expand");
+        shape_numel(out, "expand");   // a count int64 cannot hold is refused before any kernel runs
         if (out != shape)
         {
             throw std::invalid_argument(detail::str("expand: shape ", shape_str(x.shape()), " cannot be expanded to ",
@@ -156,10 +159,22 @@ namespace adjoint
             parts.push_back(tensors[i].data());
         }
         std::vector<std::int64_t> lengths;
+        shape_t joined = first;
+        std::optional<std::int64_t> total = 0;
         for (const auto& t : tensors)
         {
             lengths.push_back(t.size(ax));
+            total = total ? checked_add(*total, t.size(ax)) : total;
         }
+        if (!total)
+        {
+            throw std::invalid_argument(detail::str("cat: expected the joined length along axis ", ax,
+                                                    " to fit in int64, got ", tensors.size(), " tensors whose lengths ",
+                                                    "along it add up to more than ",
+                                                    std::numeric_limits<std::int64_t>::max()));
+        }
+        joined[static_cast<std::size_t>(ax)] = *total;
+        shape_numel(joined, "cat");
         return detail::record(kernels::concat(parts, ax), "cat", tensors,
                               [lengths, ax](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
                                   tensor_list grads(lengths.size());
@@ -330,6 +345,9 @@ namespace adjoint
             }
             parts.push_back(tensors[i].data().reshaped(with_axis));
         }
+        shape_t stacked = with_axis;
+        stacked[static_cast<std::size_t>(ax)] = static_cast<std::int64_t>(tensors.size());
+        shape_numel(stacked, "stack");
         // Unstacking is the adjoint: slot i of the new axis, with that axis dropped again.
         return detail::record(kernels::concat(parts, ax), "stack", tensors,
                               [first, ax](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
@@ -357,21 +375,34 @@ namespace adjoint
         }
         std::vector<std::pair<std::int64_t, std::int64_t>> widths(n, {0, 0});
         std::vector<std::int64_t> negated(pads.size());
+        shape_t padded = x.shape();
         for (std::size_t k = 0; k < pads.size() / 2; ++k)
         {
             const std::size_t axis = n - 1 - k;
             const std::int64_t before = pads[2 * k], after = pads[2 * k + 1];
-            const std::int64_t crop = std::max<std::int64_t>(-before, 0) + std::max<std::int64_t>(-after, 0);
-            if (crop > x.shape()[axis])
+            const std::int64_t len = x.shape()[axis];
+            // Each crop is compared with the length before the two are added, so no sum or
+            // negation here can overflow (-len always fits, -INT64_MIN would not).
+            if (before < -len || after < -len ||
+                std::max<std::int64_t>(-before, 0) + std::max<std::int64_t>(-after, 0) > len)
             {
                 throw std::invalid_argument(detail::str("pad: negative pads can crop at most the ", x.shape()[axis],
                                                         " elements of axis ", axis, " of shape ", shape_str(x.shape()),
                                                         ", got (", before, ", ", after, ") for that axis"));
             }
+            const auto longer = checked_add(len, before);
+            if (!longer || !checked_add(*longer, after))
+            {
+                throw std::invalid_argument(detail::str("pad: expected the padded length of axis ", axis,
+                                                        " to fit in int64, got ", len, " + ", before, " + ", after,
+                                                        " for shape ", shape_str(x.shape())));
+            }
+            padded[axis] = *longer + after;
             widths[axis] = {before, after};
             negated[2 * k] = -before;
             negated[2 * k + 1] = -after;
         }
+        shape_numel(padded, "pad");
         if (std::all_of(pads.begin(), pads.end(), [](std::int64_t p) { return p == 0; }))
         {
             return x;

@@ -35,7 +35,10 @@ namespace adjoint
 
         bool defined() const { return m_impl != nullptr; }
         const array& data() const;     // the values, without any graph
-        array& mutable_data();         // for optimizers and initialisers; call under no_grad_guard
+        // The buffer itself, for kernels that write into it. Writing bumps its version, so a
+        // graph that saved this tensor refuses to run backward afterwards; assigning a new
+        // array replaces the data (a saved graph then refuses too). Prefer the updates below.
+        array& mutable_data();
 
         adjoint::dtype dtype() const { return data().dtype(); }
         const shape_t& shape() const { return data().shape(); }
@@ -60,6 +63,21 @@ namespace adjoint
         // (and implies retain_graph).
         void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                       bool create_graph = false) const;
+
+        // In-place updates, as PyTorch's: they write into this tensor's buffer (handles held
+        // elsewhere, an optimizer's or a module's, see the new values) and bump its version.
+        // On a tensor that requires grad they must run under no_grad_guard (std::logic_error
+        // otherwise): an optimizer step is not part of any graph. Operands have this tensor's
+        // shape and dtype. Rebinding instead (`p = p - lr * g`) changes only the local handle.
+        Tensor& fill_(double value);
+        Tensor& zero_();
+        Tensor& copy_(const Tensor& src);
+        Tensor& add_(const Tensor& other, double alpha = 1.0);                  // this += alpha * other
+        Tensor& sub_(const Tensor& other, double alpha = 1.0);                  // this -= alpha * other
+        Tensor& mul_(double factor);
+        Tensor& mul_(const Tensor& other);
+        Tensor& addcmul_(const Tensor& a, const Tensor& b, double value = 1.0);   // this += value * a * b
+        Tensor& addcdiv_(const Tensor& a, const Tensor& b, double value = 1.0);   // this += value * a / b
 
         Tensor detach() const;                    // same values, no graph, requires_grad false
         Tensor to(adjoint::dtype dt) const;       // differentiable dtype conversion

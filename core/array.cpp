@@ -2,28 +2,72 @@
 #include <adjoint/core/xt.hpp>
 
 #include <algorithm>
+#include <sstream>
 
 namespace adjoint
 {
-    array array::empty(const shape_t& shape, adjoint::dtype dt)
+    namespace
     {
+        // "640.0 GB": decimal units, as disk and memory sizes are usually quoted.
+        std::string bytes_str(double bytes)
+        {
+            const char* const units[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB", "ZB"};
+            int u = 0;
+            while (bytes >= 1000.0 && u < 7)
+            {
+                bytes /= 1000.0;
+                ++u;
+            }
+            std::ostringstream out;
+            out.setf(std::ios::fixed);
+            out.precision(u == 0 ? 0 : 1);
+            out << bytes << " " << units[u];
+            return out.str();
+        }
+    }
+
+    array array::empty(const shape_t& shape, adjoint::dtype dt, const char* op)
+    {
+        const char* who = op ? op : "array";
         for (auto d : shape)
         {
             if (d < 0)
             {
                 throw std::invalid_argument(
-                    detail::str("array: dimensions must be non-negative, got shape ", shape_str(shape)));
+                    detail::str(who, ": dimensions must be non-negative, got shape ", shape_str(shape)));
             }
+        }
+        const std::int64_t n = shape_numel(shape, who);
+        const auto cannot_allocate = [&]() {
+            // The byte count may itself exceed int64, so it is reported through a double.
+            const double bytes = static_cast<double>(n) * static_cast<double>(dtype_size(dt));
+            return std::runtime_error(detail::str(who, ": cannot allocate ", bytes_str(bytes), " for an array of shape ",
+                                                  shape_str(shape), " (", dtype_name(dt), ")"));
+        };
+        if (!checked_mul(n, static_cast<std::int64_t>(dtype_size(dt))))
+        {
+            throw cannot_allocate();
         }
         array a;
         a.m_dtype = dt;
         a.m_shape = shape;
         a.m_storage = std::make_shared<detail::storage>();
-        const std::size_t n = static_cast<std::size_t>(shape_numel(shape));
-        detail::dispatch(dt, [&](auto t) {
-            using T = decltype(t);
-            a.m_storage->values = xt::xtensor<T, 1>::from_shape({n});
-        });
+        // Turn the allocator's bare bad_alloc into a message saying who asked for how much.
+        try
+        {
+            detail::dispatch(dt, [&](auto t) {
+                using T = decltype(t);
+                a.m_storage->values = xt::xtensor<T, 1>::from_shape({static_cast<std::size_t>(n)});
+            });
+        }
+        catch (const std::bad_alloc&)
+        {
+            throw cannot_allocate();
+        }
+        catch (const std::length_error&)
+        {
+            throw cannot_allocate();
+        }
         return a;
     }
 
@@ -169,9 +213,10 @@ namespace adjoint
 
     array array::reshaped(const shape_t& shape) const
     {
-        if (shape_numel(shape) != numel())
+        const std::int64_t n = shape_numel(shape, "reshape");
+        if (n != numel())
         {
-            throw std::invalid_argument(detail::str("reshape: shape ", shape_str(shape), " (", shape_numel(shape),
+            throw std::invalid_argument(detail::str("reshape: shape ", shape_str(shape), " (", n,
                                                     " elements) does not fit ", shape_str(m_shape), " (",
                                                     numel(), " elements)"));
         }

@@ -23,7 +23,10 @@ namespace adjoint
     {
     public:
         array() = default;   // undefined: no storage
-        static array empty(const shape_t& shape, adjoint::dtype dt = float32);   // uninitialised
+        // Uninitialised. A shape whose element count int64 cannot hold is a std::invalid_argument;
+        // memory that cannot be had is a std::runtime_error with the bytes, shape and dtype,
+        // prefixed with `op` (the op that asks, e.g. "conv2d") when given, else "array".
+        static array empty(const shape_t& shape, adjoint::dtype dt = float32, const char* op = nullptr);
         static array full(const shape_t& shape, double value, adjoint::dtype dt = float32);
         static array from_values(const std::vector<double>& values, const shape_t& shape,
                                  adjoint::dtype dt = float32);

@@ -3,6 +3,7 @@
 #include <adjoint/core/conv_geometry.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -14,10 +15,48 @@ namespace adjoint
         const char* const k_in_name[2] = {"H", "W"};
         const char* const k_kernel_name[2] = {"kH", "kW"};
 
-        std::int64_t floor_div(std::int64_t a, std::int64_t b)
+        // Size arithmetic is done in 128 bits, where products and sums of a few int64 values
+        // cannot overflow; a result is only narrowed back after checking that it fits.
+        using wide = __int128;
+
+        bool fits(wide v)
         {
-            const std::int64_t q = a / b;
+            return v >= std::numeric_limits<std::int64_t>::min() && v <= std::numeric_limits<std::int64_t>::max();
+        }
+
+        wide floor_div(wide a, wide b)
+        {
+            const wide q = a / b;
             return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+        }
+
+        std::string wide_str(wide v)
+        {
+            if (fits(v))
+            {
+                return std::to_string(static_cast<std::int64_t>(v));
+            }
+            const bool negative = v < 0;
+            std::string digits;
+            for (; v != 0; v /= 10)
+            {
+                const int d = static_cast<int>(v % 10);
+                digits.insert(digits.begin(), static_cast<char>('0' + (d < 0 ? -d : d)));
+            }
+            return (negative ? "-" : "") + digits;
+        }
+
+        // "the padded input height" / "the padded input" when no dimension is named.
+        std::string term(const char* what, const char* dim)
+        {
+            return detail::str("the ", what, dim ? " " : "", dim ? dim : "");
+        }
+
+        [[noreturn]] void too_large(const char* op, const char* param, const std::string& value,
+                                    const std::string& what)
+        {
+            throw std::invalid_argument(
+                detail::str(op, ": ", param, "=", value, " is too large: ", what, " does not fit in int64"));
         }
 
         std::string pair_str(const pair_t& p) { return detail::str("(", p[0], ", ", p[1], ")"); }
@@ -36,7 +75,7 @@ namespace adjoint
             return detail::str("floor((", k_in_name[dim], " + ", pad_sym, " - dilation*(", k_kernel_name[dim],
                                "-1) - 1) / stride) + 1 = floor((", in, " + ", pad_sum_str(pad_begin, pad_end), " - ", d,
                                "*(", k, "-1) - 1) / ",
-                               s, ") + 1 = ", conv_output_extent(in, k, s, pad_begin + pad_end, d));
+                               s, ") + 1 = ", conv_output_extent(in, k, s, pad_begin, pad_end, d));
         }
 
         // "(H_in-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1 = (3-1)*2 - 2*0 + 1*(3-1) + 1 + 1 = 8"
@@ -117,16 +156,61 @@ namespace adjoint
         }
     }
 
-    std::int64_t conv_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad_total,
-                                    std::int64_t dilation)
+    std::int64_t conv_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad_begin,
+                                    std::int64_t pad_end, std::int64_t dilation, const char* op, const char* dim)
     {
-        return floor_div(in + pad_total - dilation * (kernel - 1) - 1, stride) + 1;
+        const wide dilated = wide(dilation) * (wide(kernel) - 1) + 1;
+        if (!fits(dilated))
+        {
+            too_large(op, "dilation", std::to_string(dilation),
+                      detail::str(term("dilated kernel", dim), " ", dilation, "*(", kernel, "-1) + 1"));
+        }
+        const wide padded = wide(in) + pad_begin + pad_end;
+        if (!fits(padded))
+        {
+            too_large(op, "padding",
+                      pad_begin == pad_end ? std::to_string(pad_begin) : detail::str("(", pad_begin, " + ", pad_end, ")"),
+                      detail::str(term("padded input", dim), " ", in, " + ", pad_sum_str(pad_begin, pad_end)));
+        }
+        const wide out = floor_div(padded - dilated, stride) + 1;
+        if (!fits(out))
+        {
+            throw std::invalid_argument(detail::str(op, ": the output size ", wide_str(out), " does not fit in int64"));
+        }
+        return static_cast<std::int64_t>(out);
     }
 
     std::int64_t conv_transpose_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride,
-                                              std::int64_t padding, std::int64_t dilation, std::int64_t output_padding)
+                                              std::int64_t padding, std::int64_t dilation, std::int64_t output_padding,
+                                              const char* op, const char* dim)
     {
-        return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1;
+        // Each term named after the parameter that makes it large, then their sum.
+        const wide strided = (wide(in) - 1) * stride;
+        if (!fits(strided))
+        {
+            too_large(op, "stride", std::to_string(stride),
+                      detail::str(term("strided input", dim), " (", in, "-1)*", stride));
+        }
+        const wide pad2 = wide(padding) * 2;
+        if (!fits(pad2))
+        {
+            too_large(op, "padding", std::to_string(padding), detail::str(term("total padding", dim), " 2*", padding));
+        }
+        const wide dilated = wide(dilation) * (wide(kernel) - 1);
+        if (!fits(dilated))
+        {
+            too_large(op, "dilation", std::to_string(dilation),
+                      detail::str(term("dilated kernel", dim), " ", dilation, "*(", kernel, "-1)"));
+        }
+        const wide out = strided - pad2 + dilated + output_padding + 1;
+        if (!fits(out))
+        {
+            throw std::invalid_argument(detail::str(op, ": the output size (", in, "-1)*", stride, " - 2*", padding,
+                                                    " + ", dilation, "*(", kernel, "-1) + ", output_padding,
+                                                    " + 1 = ", wide_str(out),
+                                                    " does not fit in int64; reduce the stride or the dilation"));
+        }
+        return static_cast<std::int64_t>(out);
     }
 
     conv_geometry conv2d_geometry(const shape_t& x, const shape_t& weight, const std::optional<shape_t>& bias_shape,
@@ -173,7 +257,14 @@ namespace adjoint
             if (p.same_padding)
             {
                 // PyTorch puts the odd one of an odd total at the end (bottom/right).
-                const std::int64_t total = p.dilation[dim] * (k[dim] - 1);
+                const wide dilated = wide(p.dilation[dim]) * (k[dim] - 1);
+                if (!fits(dilated + 1))
+                {
+                    too_large(op, "dilation", std::to_string(p.dilation[dim]),
+                              detail::str(term("dilated kernel", k_dim_name[dim]), " ", p.dilation[dim], "*(", k[dim],
+                                          "-1) + 1"));
+                }
+                const auto total = static_cast<std::int64_t>(dilated);
                 pad_begin[dim] = total / 2;
                 pad_end[dim] = total - total / 2;
             }
@@ -182,7 +273,8 @@ namespace adjoint
                 pad_begin[dim] = pad_end[dim] = p.padding[dim];
             }
             out[dim] =
-                conv_output_extent(in[dim], k[dim], p.stride[dim], pad_begin[dim] + pad_end[dim], p.dilation[dim]);
+                conv_output_extent(in[dim], k[dim], p.stride[dim], pad_begin[dim], pad_end[dim], p.dilation[dim], op,
+                                   k_dim_name[dim]);
         }
         for (int dim = 0; dim < 2; ++dim)
         {
@@ -251,16 +343,17 @@ namespace adjoint
             for (int dim = 0; dim < 2; ++dim)
             {
                 const std::int64_t lo =
-                    conv_transpose_output_extent(in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim], 0);
-                const std::int64_t hi = lo + p.stride[dim] - 1;
+                    conv_transpose_output_extent(in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim], 0,
+                                                 op, k_dim_name[dim]);
+                const wide hi = wide(lo) + p.stride[dim] - 1;   // may pass int64's maximum
                 if (want[dim] < lo || want[dim] > hi)
                 {
                     throw std::invalid_argument(detail::str(
                         op, ": output_size must lie within the reachable range, got output_size=", pair_str(want),
                         " for input shape ", shape_str(x), " and weight shape ", shape_str(weight), ": the ",
-                        k_dim_name[dim], " must be in [", lo, ", ", hi, "], where minimum = ",
+                        k_dim_name[dim], " must be in [", lo, ", ", wide_str(hi), "], where minimum = ",
                         transpose_formula(dim, in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim], -1),
-                        " and maximum = minimum + stride - 1 = ", lo, " + ", p.stride[dim], " - 1 = ", hi));
+                        " and maximum = minimum + stride - 1 = ", lo, " + ", p.stride[dim], " - 1 = ", wide_str(hi)));
                 }
                 output_padding[dim] = want[dim] - lo;
             }
@@ -288,7 +381,7 @@ namespace adjoint
         for (int dim = 0; dim < 2; ++dim)
         {
             out[dim] = conv_transpose_output_extent(in[dim], k[dim], p.stride[dim], p.padding[dim], p.dilation[dim],
-                                                    output_padding[dim]);
+                                                    output_padding[dim], op, k_dim_name[dim]);
             if (out[dim] < 1)
             {
                 throw std::invalid_argument(detail::str(

@@ -36,13 +36,19 @@ namespace adjoint
         shape_t weight_shape() const { return {c_out, c_in / groups, kh, kw}; }
     };
 
-    // The size rules, per dimension. pad_total is the sum of both sides' padding; division
-    // rounds towards minus infinity, so a too-large kernel gives a size below 1.
-    std::int64_t conv_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad_total,
-                                    std::int64_t dilation);
+    // The size rules, per dimension. Division rounds towards minus infinity, so a too-large
+    // kernel gives a size below 1. The arithmetic is exact (128-bit): when an argument makes a
+    // term or the result unrepresentable in int64, they throw std::invalid_argument
+    // "<op>: <parameter>=<value> is too large: <term> does not fit in int64", with `dim`
+    // ("height" / "width") naming the dimension when given.
+    std::int64_t conv_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad_begin,
+                                    std::int64_t pad_end, std::int64_t dilation, const char* op = "conv_output_extent",
+                                    const char* dim = nullptr);
     std::int64_t conv_transpose_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride,
                                               std::int64_t padding, std::int64_t dilation,
-                                              std::int64_t output_padding);
+                                              std::int64_t output_padding,
+                                              const char* op = "conv_transpose_output_extent",
+                                              const char* dim = nullptr);
 
     struct conv2d_params
     {

@@ -18,12 +18,12 @@ namespace adjoint::kernels
 {
     namespace
     {
-        // Scratch for column matrices: uninitialised, because every element is written before
-        // it is read (im2col writes the zero padding itself).
-        template <class T>
-        std::unique_ptr<T[]> scratch(std::int64_t n)
+        // Scratch for column matrices [rows, cols]: uninitialised, because every element is
+        // written before it is read (im2col writes the zero padding itself). Allocated as an
+        // array so that a size too large to hold gets array::empty's message naming `op`.
+        array scratch(adjoint::dtype dt, std::int64_t rows, std::int64_t cols, const char* op)
         {
-            return std::unique_ptr<T[]>(n > 0 ? new T[static_cast<std::size_t>(n)] : nullptr);
+            return array::empty({rows, cols}, dt, op);
         }
 
         // image [channels, h, w] -> col [channels*kh*kw, P]. The positions the walker skips
@@ -117,7 +117,7 @@ namespace adjoint::kernels
     {
         check_shape("conv_forward", "x", x, g.image_shape());
         check_shape("conv_forward", "weight", weight, g.weight_shape());
-        array y = array::empty(g.output_shape(), x.dtype());
+        array y = array::empty(g.output_shape(), x.dtype(), "conv2d");
         const panel s(g);
         if (s.k == 0)
         {
@@ -131,13 +131,13 @@ namespace adjoint::kernels
         }
         detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
-            auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);   // reused by every sample
+            array buffer = scratch(x.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv2d");   // reused by every sample
             const T* xs = x.data<T>();
             const T* ws = weight.data<T>();
             T* ys = y.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
-                const T* col = columns(xs + i * s.image_size, buffer.get(), g, s);
+                const T* col = columns(xs + i * s.image_size, buffer.data<T>(), g, s);
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // y_g [cout_g, P] = W_g [cout_g, K] @ col_g [K, P]
@@ -153,7 +153,7 @@ namespace adjoint::kernels
     {
         check_shape("conv_input_grad", "gy", gy, g.output_shape());
         check_shape("conv_input_grad", "weight", weight, g.weight_shape());
-        array gx = array::empty(g.image_shape(), gy.dtype());
+        array gx = array::empty(g.image_shape(), gy.dtype(), "conv_transpose2d");
         const panel s(g);
         if (s.k == 0 || s.cout_g == 0)
         {
@@ -167,14 +167,14 @@ namespace adjoint::kernels
         }
         detail::dispatch_floating(gy.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
-            auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);
+            array buffer = scratch(gy.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv_transpose2d");
             const T* gys = gy.data<T>();
             const T* ws = weight.data<T>();
             T* gxs = gx.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
                 T* image = gxs + i * s.image_size;
-                T* col = s.direct ? image : buffer.get();
+                T* col = s.direct ? image : buffer.data<T>();
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // col_g [K, P] = W_g^T [K, cout_g] @ gy_g [cout_g, P]
@@ -183,7 +183,7 @@ namespace adjoint::kernels
                 }
                 if (!s.direct)
                 {
-                    col2im(buffer.get(), image, g, g.c_in);
+                    col2im(buffer.data<T>(), image, g, g.c_in);
                 }
             }
         });
@@ -207,13 +207,13 @@ namespace adjoint::kernels
         }
         detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
-            auto buffer = scratch<T>(s.direct ? 0 : s.col_rows * s.p);
+            array buffer = scratch(x.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv2d_weight_grad");
             const T* xs = x.data<T>();
             const T* gys = gy.data<T>();
             T* gws = gw.data<T>();
             for (std::int64_t i = 0; i < g.n; ++i)
             {
-                const T* col = columns(xs + i * s.image_size, buffer.get(), g, s);
+                const T* col = columns(xs + i * s.image_size, buffer.data<T>(), g, s);
                 for (std::int64_t gi = 0; gi < g.groups; ++gi)
                 {
                     // gw_g [cout_g, K] += gy_g [cout_g, P] @ col_g^T [P, K]

@@ -43,9 +43,11 @@ namespace adjoint::kernels
         out_shape.push_back(m);
         if (k == 0)
         {
-            return array::full(out_shape, 0.0, a.dtype());   // an empty sum; BLAS may skip writing C
+            array zero = array::empty(out_shape, a.dtype(), "matmul");   // an empty sum; BLAS may skip writing C
+            zero.fill_(0.0);
+            return zero;
         }
-        array out = array::empty(out_shape, a.dtype());
+        array out = array::empty(out_shape, a.dtype(), "matmul");
         detail::dispatch_floating(a.dtype(), "matmul", [&](auto t) {
             using T = decltype(t);
             const T* pa = a.data<T>();

@@ -1,13 +1,15 @@
-// .npy reading and writing (see npy.hpp). The header is a Python dict literal; we parse
-// just the three keys NumPy writes and reject anything else we cannot honour.
+// .npy reading and writing (see npy.hpp). The header is a Python dict literal; a small
+// hand-written parser reads just the three keys NumPy writes and rejects anything else.
+// Sizes claimed by a header are checked against the file before anything is allocated.
 #include <adjoint/core/npy.hpp>
+#include <adjoint/core/xt.hpp>
 
 #include <adjoint/core/atomic_file.hpp>
 
 #include <cstring>
 #include <fstream>
-#include <regex>
-#include <sstream>
+#include <iterator>
+#include <optional>
 #include <stdexcept>
 
 namespace adjoint
@@ -16,53 +18,269 @@ namespace adjoint
     {
         const char k_magic[] = "\x93NUMPY";
 
+        // Every dtype .npy files can hold here, in one place: adding one is one line.
+        struct npy_dtype
+        {
+            const char* descr;
+            adjoint::dtype dt;
+        };
+        const npy_dtype k_npy_dtypes[] = {
+            {"<f4", float32},
+            {"<f8", float64},
+            {"<i8", int64},
+        };
+
+        // "float32 ('<f4') and float64 ('<f8')", from the table.
+        std::string supported_dtypes()
+        {
+            std::string s;
+            const std::size_t n = std::size(k_npy_dtypes);
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                s += detail::str(i == 0 ? "" : (i + 1 == n ? " and " : ", "), dtype_name(k_npy_dtypes[i].dt), " ('",
+                                 k_npy_dtypes[i].descr, "')");
+            }
+            return s;
+        }
+
         [[noreturn]] void corrupt(const std::string& path, const std::string& what)
         {
             throw std::runtime_error(detail::str("load_npy: '", path, "' is not a valid .npy file: ", what));
         }
 
-        std::string header_value(const std::string& header, const std::string& key, const std::string& path)
+        // Text from the file quoted in a message, cut short: a header may be a megabyte long.
+        std::string excerpt(const std::string& text)
         {
-            // 'key': value  where value is a quoted string, True/False, or a tuple.
-            const std::regex re("'" + key + "'\\s*:\\s*('[^']*'|True|False|\\([^)]*\\))");
-            std::smatch m;
-            if (!std::regex_search(header, m, re))
-            {
-                corrupt(path, "header has no '" + key + "' entry: " + header);
-            }
-            return m[1].str();
+            const std::size_t k_max = 40;
+            return text.size() <= k_max ? text : text.substr(0, k_max) + "...";
         }
 
-        shape_t parse_shape(const std::string& tuple, const std::string& path)
+        struct npy_header
         {
+            std::string descr;
+            bool fortran_order = false;
             shape_t shape;
-            std::string inner = tuple.substr(1, tuple.size() - 2);
-            std::stringstream in(inner);
-            std::string item;
-            while (std::getline(in, item, ','))
+        };
+
+        // The header is a Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False,
+        // 'shape': (2, 3), }. This reads exactly that grammar in one pass without recursion or
+        // backtracking (std::regex recursed once per character and overflowed the stack on long
+        // values): string keys, each of 'descr', 'fortran_order', 'shape' exactly once, values
+        // of the one type each key takes, and nothing but whitespace after the closing brace.
+        class header_parser
+        {
+        public:
+            header_parser(const std::string& text, const std::string& path) : m_text(text), m_path(path) {}
+
+            npy_header parse()
             {
-                const auto b = item.find_first_not_of(" \t");
-                if (b == std::string::npos)
+                npy_header h;
+                bool seen[3] = {false, false, false};
+                const char* const keys[3] = {"descr", "fortran_order", "shape"};
+                skip_space();
+                expect('{', "at the start of the header");
+                skip_space();
+                while (!at('}'))
                 {
-                    continue;   // the trailing comma of a 1-tuple
+                    const std::string key = read_string("a quoted key");
+                    int which = -1;
+                    for (int i = 0; i < 3; ++i)
+                    {
+                        which = key == keys[i] ? i : which;
+                    }
+                    if (which < 0)
+                    {
+                        fail(detail::str("unknown key '", excerpt(key),
+                                         "'; only 'descr', 'fortran_order' and 'shape' are allowed"));
+                    }
+                    if (seen[which])
+                    {
+                        fail(detail::str("the key '", key, "' appears twice"));
+                    }
+                    seen[which] = true;
+                    skip_space();
+                    expect(':', detail::str("after the key '", key, "'"));
+                    skip_space();
+                    if (which == 0)
+                    {
+                        h.descr = read_string("a quoted string as the value of 'descr'");
+                    }
+                    else if (which == 1)
+                    {
+                        h.fortran_order = read_bool();
+                    }
+                    else
+                    {
+                        h.shape = read_shape();
+                    }
+                    skip_space();
+                    if (at(','))
+                    {
+                        ++m_pos;
+                        skip_space();
+                    }
+                    else if (!at('}'))
+                    {
+                        fail(detail::str("expected ',' or '}' after the value of '", key, "', found ", found()));
+                    }
                 }
-                std::size_t used = 0;
-                long long v = -1;
-                try
+                ++m_pos;
+                skip_space();
+                if (m_pos != m_text.size())
                 {
-                    v = std::stoll(item.substr(b), &used);
+                    fail(detail::str("expected only whitespace after the closing '}', found ", found()));
                 }
-                catch (const std::exception&)
+                for (int i = 0; i < 3; ++i)
                 {
+                    if (!seen[i])
+                    {
+                        fail(detail::str("the key '", keys[i], "' is missing"));
+                    }
                 }
-                if (v < 0 || item.find_first_not_of(" \tL", b + used) != std::string::npos)
-                {
-                    corrupt(path, "bad shape " + tuple);
-                }
-                shape.push_back(v);
+                return h;
             }
-            return shape;
-        }
+
+        private:
+            [[noreturn]] void fail(const std::string& what) const { corrupt(m_path, "header: " + what); }
+
+            bool at(char c) const { return m_pos < m_text.size() && m_text[m_pos] == c; }
+
+            // "'x' at offset 12", or "the end of the header".
+            std::string found() const
+            {
+                if (m_pos >= m_text.size())
+                {
+                    return "the end of the header";
+                }
+                return detail::str("'", m_text[m_pos], "' at offset ", m_pos);
+            }
+
+            void skip_space()
+            {
+                while (m_pos < m_text.size() &&
+                       (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r'))
+                {
+                    ++m_pos;
+                }
+            }
+
+            void expect(char c, const std::string& where)
+            {
+                if (!at(c))
+                {
+                    fail(detail::str("expected '", c, "' ", where, ", found ", found()));
+                }
+                ++m_pos;
+            }
+
+            // 'text' or "text". NumPy never writes escapes, so a backslash is refused rather
+            // than half-understood.
+            std::string read_string(const char* what)
+            {
+                if (!at('\'') && !at('"'))
+                {
+                    fail(detail::str("expected ", what, ", found ", found()));
+                }
+                const char quote = m_text[m_pos];
+                const std::size_t begin = ++m_pos;
+                while (m_pos < m_text.size() && m_text[m_pos] != quote)
+                {
+                    if (m_text[m_pos] == '\\' || m_text[m_pos] == '\n')
+                    {
+                        fail(detail::str("unsupported character in a string, found ", found()));
+                    }
+                    ++m_pos;
+                }
+                if (m_pos == m_text.size())
+                {
+                    fail(detail::str("a string starting at offset ", begin - 1, " is never closed"));
+                }
+                return m_text.substr(begin, m_pos++ - begin);
+            }
+
+            bool read_bool()
+            {
+                for (const bool value : {true, false})
+                {
+                    const std::string word = value ? "True" : "False";
+                    if (m_text.compare(m_pos, word.size(), word) == 0)
+                    {
+                        m_pos += word.size();
+                        return value;
+                    }
+                }
+                fail(detail::str("expected True or False as the value of 'fortran_order', found ", found()));
+            }
+
+            // (), (3,), (2, 3) or (2, 3,); each a non-negative integer with an optional Python 2 'L'.
+            shape_t read_shape()
+            {
+                const std::size_t begin = m_pos;
+                expect('(', "to open the tuple that is the value of 'shape'");
+                shape_t shape;
+                bool comma = false;
+                skip_space();
+                while (!at(')'))
+                {
+                    shape.push_back(read_dimension());
+                    skip_space();
+                    comma = at(',');
+                    if (comma)
+                    {
+                        ++m_pos;
+                        skip_space();
+                    }
+                    else if (!at(')'))
+                    {
+                        fail(detail::str("expected ',' or ')' in the value of 'shape', found ", found()));
+                    }
+                }
+                ++m_pos;
+                if (shape.size() == 1 && !comma)
+                {
+                    // (3) is the number 3 in Python, not a tuple: NumPy never writes it.
+                    fail(detail::str("the value of 'shape' must be a tuple, got ", m_text.substr(begin, m_pos - begin),
+                                     " (a 1-tuple is written (", shape[0], ",))"));
+                }
+                return shape;
+            }
+
+            std::int64_t read_dimension()
+            {
+                const std::size_t begin = m_pos;
+                std::optional<std::int64_t> value = 0;
+                while (m_pos < m_text.size() && m_text[m_pos] >= '0' && m_text[m_pos] <= '9')
+                {
+                    if (value)
+                    {
+                        value = checked_mul(*value, 10);
+                    }
+                    if (value)
+                    {
+                        value = checked_add(*value, m_text[m_pos] - '0');
+                    }
+                    ++m_pos;
+                }
+                if (m_pos == begin)
+                {
+                    fail(detail::str("expected a non-negative integer in the value of 'shape', found ", found()));
+                }
+                if (!value)
+                {
+                    fail(detail::str("the dimension ", excerpt(m_text.substr(begin, m_pos - begin)),
+                                     " in the value of 'shape' does not fit in int64"));
+                }
+                if (at('L'))
+                {
+                    ++m_pos;
+                }
+                return *value;
+            }
+
+            const std::string& m_text;
+            const std::string& m_path;
+            std::size_t m_pos = 0;
+        };
     }
 
     array load_npy_array(const std::string& path)
@@ -100,45 +318,74 @@ namespace adjoint
         {
             corrupt(path, "truncated header");
         }
-        const std::string descr = header_value(header, "descr", path);
-        adjoint::dtype dt;
-        if (descr == "'<f4'")
+        const npy_header h = header_parser(header, path).parse();
+        const npy_dtype* entry = nullptr;
+        for (const auto& d : k_npy_dtypes)
         {
-            dt = float32;
+            entry = h.descr == d.descr ? &d : entry;
         }
-        else if (descr == "'<f8'")
+        if (entry == nullptr)
         {
-            dt = float64;
+            throw std::runtime_error(detail::str("load_npy: '", path, "' holds dtype '", excerpt(h.descr),
+                                                 "'; only little-endian ", supported_dtypes(), " are supported"));
         }
-        else
-        {
-            throw std::runtime_error(detail::str("load_npy: '", path, "' holds dtype ", descr,
-                                                 "; only little-endian float32 ('<f4') and float64 ('<f8') are supported"));
-        }
-        if (header_value(header, "fortran_order", path) != "False")
+        if (h.fortran_order)
         {
             throw std::runtime_error(detail::str("load_npy: '", path,
                                                  "' is in Fortran order; save it with np.ascontiguousarray first"));
         }
-        const shape_t shape = parse_shape(header_value(header, "shape", path), path);
-        array a = array::empty(shape, dt);
-        const std::streamsize bytes = static_cast<std::streamsize>(a.numel() * dtype_size(dt));
-        char* dst = dt == float32 ? reinterpret_cast<char*>(a.data<float>()) : reinterpret_cast<char*>(a.data<double>());
-        if (!in.read(dst, bytes))
+
+        // Check what the header claims against the bytes the file really has before
+        // allocating anything: a corrupt 100-byte file must not ask for 400 GB.
+        const std::streamoff data_start = in.tellg();
+        in.seekg(0, std::ios::end);
+        const std::streamoff file_end = in.tellg();
+        in.seekg(data_start);
+        if (data_start < 0 || file_end < data_start || !in)
         {
-            corrupt(path, detail::str("data is truncated: shape ", shape_str(shape), " needs ", bytes, " bytes, got ",
-                                      in.gcount()));
+            throw std::runtime_error(detail::str("load_npy: cannot determine the size of '", path, "'"));
         }
-        if (in.peek() != std::char_traits<char>::eof())
+        const std::int64_t available = file_end - data_start;
+        const auto numel = try_shape_numel(h.shape);
+        if (!numel)
         {
-            corrupt(path, detail::str("trailing bytes after the ", bytes, " bytes of data for shape ", shape_str(shape)));
+            corrupt(path, detail::str("shape ", shape_str(h.shape), " has more elements than int64 can count"));
+        }
+        const auto itemsize = static_cast<std::int64_t>(dtype_size(entry->dt));
+        const auto bytes = checked_mul(*numel, itemsize);
+        if (!bytes || *bytes > available)
+        {
+            corrupt(path, detail::str("data is truncated: shape ", shape_str(h.shape), " needs ",
+                                      bytes ? std::to_string(*bytes) : detail::str(*numel, "*", itemsize), " bytes, got ",
+                                      available));
+        }
+        if (*bytes < available)
+        {
+            corrupt(path, detail::str("trailing bytes after the ", *bytes, " bytes of data for shape ",
+                                      shape_str(h.shape)));
+        }
+        array a = array::empty(h.shape, entry->dt, "load_npy");
+        char* dst = static_cast<char*>(a.mutable_data_ptr());
+        if (!in.read(dst, static_cast<std::streamsize>(*bytes)))
+        {
+            throw std::runtime_error(detail::str("load_npy: reading the data of '", path, "' failed"));
         }
         return a;
     }
 
     void save_npy_array(const array& a, const std::string& path)
     {
-        std::string header = detail::str("{'descr': '", a.dtype() == float32 ? "<f4" : "<f8",
+        const char* descr = nullptr;
+        for (const auto& d : k_npy_dtypes)
+        {
+            descr = d.dt == a.dtype() ? d.descr : descr;
+        }
+        if (descr == nullptr)
+        {
+            throw std::invalid_argument(detail::str("save_npy: .npy files hold ", supported_dtypes(), ", got ",
+                                                    dtype_name(a.dtype())));
+        }
+        std::string header = detail::str("{'descr': '", descr,
                                          "', 'fortran_order': False, 'shape': ", shape_str(a.shape()), ", }");
         // Pad with spaces so magic + version + length + header + '\n' is a multiple of 64.
         const std::size_t total = 6 + 2 + 2 + header.size() + 1;
@@ -153,9 +400,7 @@ namespace adjoint
         const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
         out.write(len, 2);
         out.write(header.data(), header.size());
-        const void* src = a.dtype() == float32 ? static_cast<const void*>(a.data<float>())
-                                               : static_cast<const void*>(a.data<double>());
-        out.write(src, static_cast<std::size_t>(a.numel()) * dtype_size(a.dtype()));
+        out.write(a.data_ptr(), a.nbytes());
         out.commit();
     }
 }

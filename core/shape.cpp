@@ -2,6 +2,7 @@
 #include <adjoint/core/shape.hpp>
 #include <adjoint/core/dtype.hpp>
 
+#include <limits>
 #include <stdexcept>
 
 namespace adjoint
@@ -42,14 +43,37 @@ namespace adjoint
         return s + (shape.size() == 1 ? ",)" : ")");
     }
 
-    std::int64_t shape_numel(const shape_t& shape)
+    std::optional<std::int64_t> try_shape_numel(const shape_t& shape)
     {
         std::int64_t n = 1;
+        bool empty = false;
         for (auto d : shape)
         {
-            n *= d;
+            if (d == 0)
+            {
+                empty = true;
+                continue;
+            }
+            const auto next = checked_mul(n, d);
+            if (!next)
+            {
+                return std::nullopt;
+            }
+            n = *next;
         }
-        return n;
+        return empty ? 0 : n;
+    }
+
+    std::int64_t shape_numel(const shape_t& shape, const char* op)
+    {
+        const auto n = try_shape_numel(shape);
+        if (!n)
+        {
+            throw std::invalid_argument(detail::str(op, ": expected a shape whose element count fits in int64 (at most ",
+                                                    std::numeric_limits<std::int64_t>::max(), "), got shape ",
+                                                    shape_str(shape)));
+        }
+        return *n;
     }
 
     shape_t contiguous_strides(const shape_t& shape)

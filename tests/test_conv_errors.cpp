@@ -1,6 +1,8 @@
 // Bad arguments to conv2d / conv_transpose2d: each raises std::invalid_argument naming the
 // op, the shapes and values, the rule broken and, where one exists, the fix; size problems
 // show the output-size formula with the numbers filled in. Messages are checked exactly.
+#include "address_space_limit.hpp"
+
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
@@ -164,6 +166,61 @@ TEST(ConvErrors, MixedDtypes)
                          "conv2d: all inputs must have the same dtype, got float64 and float32; convert one with .to()",
                          conv2d(z({1, 1, 5, 5}), zeros({1, 1, 3, 3})));
 }
+TEST(ConvErrors, SizesBeyondInt64NameTheParameter)
+{
+    const std::int64_t big = std::int64_t(1) << 62;   // twice it wraps around to a negative int64
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv2d_output_size: padding=4611686018427387904 is too large: the padded input 5 + "
+                         "2*4611686018427387904 does not fit in int64",
+                         conv2d_output_size(5, 3, 1, big, 1));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv2d: padding=4611686018427387904 is too large: the padded input height 5 + "
+                         "2*4611686018427387904 does not fit in int64",
+                         conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv2d_options().padding(big, 0)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv2d: dilation=4611686018427387904 is too large: the dilated kernel width "
+                         "4611686018427387904*(3-1) + 1 does not fit in int64",
+                         conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv2d_options().dilation(1, big)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv2d: dilation=4611686018427387904 is too large: the dilated kernel height "
+                         "4611686018427387904*(3-1) + 1 does not fit in int64",
+                         conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), Tensor(), conv2d_options().padding("same").dilation(big)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv_transpose2d: stride=4611686018427387904 is too large: the strided input height "
+                         "(3-1)*4611686018427387904 does not fit in int64",
+                         conv_transpose2d(z({1, 1, 3, 3}), z({1, 1, 3, 3}), Tensor(),
+                                          conv_transpose2d_options().stride(big)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv_transpose2d_output_size: dilation=4611686018427387904 is too large: the dilated kernel "
+                         "4611686018427387904*(3-1) does not fit in int64",
+                         conv_transpose2d_output_size(3, 3, 1, 0, big, 0));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv_transpose2d_output_size: padding=4611686018427387904 is too large: the total padding "
+                         "2*4611686018427387904 does not fit in int64",
+                         conv_transpose2d_output_size(3, 3, 1, big, 1, 0));
+    // Each term fits, their sum does not.
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv_transpose2d_output_size: the output size (3-1)*4611686018427387903 - 2*0 + "
+                         "4611686018427387904*(2-1) + 0 + 1 = 13835058055282163711 does not fit in int64; reduce the "
+                         "stride or the dilation",
+                         conv_transpose2d_output_size(3, 2, big - 1, 0, big, 0));
+}
+
+TEST(ConvErrors, OutputsTooLargeToAllocateNameTheOpAndTheSize)
+{
+    // The address space is capped, so the 640 GB are refused even where memory is overcommitted.
+    const adjoint_test::address_space_limit limit(std::uint64_t(1) << 30);
+    ASSERT_TRUE(limit.active());
+    EXPECT_THROW_MESSAGE(std::runtime_error,
+                         "conv2d: cannot allocate 640.0 GB for an array of shape (1, 1, 400001, 400001) (float32)",
+                         conv2d(zeros({1, 1, 1, 1}), zeros({1, 1, 1, 1}), Tensor(), conv2d_options().padding(200000)));
+    EXPECT_THROW_MESSAGE(std::runtime_error,
+                         "conv_transpose2d: cannot allocate 640.0 GB for an array of shape (1, 1, 400001, 400001) "
+                         "(float32)",
+                         conv_transpose2d(zeros({1, 1, 1, 1}), zeros({1, 1, 2, 2}), Tensor(),
+                                          conv_transpose2d_options().dilation(400000)));
+}
+
 // Unlike the errors above, these are fine: the edges of what PyTorch accepts.
 TEST(ConvErrors, EdgesThatAreAllowed)
 {

@@ -35,13 +35,14 @@ namespace
             return mean((y - t) * (y - t));
         }
 
-        // Plain SGD, off the graph; the new leaves replace the old ones (and their grads).
+        // Plain SGD, in place and off the graph, so every handle of a parameter sees the update.
         void step(double lr)
         {
             no_grad_guard off;
             for (Tensor* p : {&w1, &b1, &w2, &b2})
             {
-                *p = Tensor((*p - p->grad() * lr).data(), /*requires_grad=*/true);
+                p->sub_(p->grad(), lr);
+                p->zero_grad();
             }
         }
     };

@@ -1,0 +1,96 @@
+# Which header is what: every .hpp under core/, autograd/, layers/ and testing/ is named in
+# exactly one of the lists below, one header per line. The lists decide what is installed
+# (nothing is installed by pattern, so a new internal header cannot ship by accident) and
+# what the install test expects to find; adjoint_check_header_lists() fails the configure
+# when a header is in no list, in two, or listed but gone. It does not decide what a
+# header may include: that is the layering in docs/architecture.md.
+#
+# Adding a header: one line in the right list, in alphabetical order.
+
+# Public, and reachable from <adjoint/adjoint.hpp> (the install test checks both).
+set(ADJOINT_PUBLIC_HEADERS
+  core/array.hpp
+  core/conv_geometry.hpp
+  core/conv_kernels.hpp
+  core/dtype.hpp
+  core/elementwise.hpp
+  core/gemm.hpp
+  core/matmul.hpp
+  core/npy.hpp
+  core/print.hpp
+  core/random.hpp
+  core/reduce.hpp
+  core/safetensors.hpp
+  core/shape.hpp
+  core/shape_kernels.hpp
+  core/threads.hpp
+  autograd/conv.hpp
+  autograd/creation.hpp
+  autograd/elementwise.hpp
+  autograd/grad_mode.hpp
+  autograd/gradcheck.hpp
+  autograd/linalg.hpp
+  autograd/node.hpp
+  autograd/ops.hpp
+  autograd/reduce.hpp
+  autograd/shape_ops.hpp
+  autograd/tensor.hpp
+  layers/conv.hpp
+  layers/init.hpp
+  layers/module.hpp
+)
+
+# Public but opt-in: installed, deliberately left out of <adjoint/adjoint.hpp> because they
+# include xtensor, which the rest of the public API never makes its users compile.
+set(ADJOINT_OPT_IN_HEADERS
+  core/xtensor_interop.hpp
+  autograd/xtensor_interop.hpp
+)
+
+# The adjoint::testing component (GoogleTest assertions); installed with that component.
+set(ADJOINT_TESTING_HEADERS
+  testing/testing.hpp
+)
+
+# Internal: used only by the library's own .cpp files, never installed. They stay
+# reachable as <adjoint/core/...> in the build tree, which the .cpp files rely on.
+set(ADJOINT_INTERNAL_HEADERS
+  core/atomic_file.hpp     # temp file, fsync, rename: the savers of npy.cpp and safetensors.cpp
+  core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
+  core/conv_runs.hpp       # the tap walker behind every conv kernel
+  core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
+  core/xt.hpp              # the one include of xtensor; keeps it out of public headers
+)
+
+# Fails the configure, naming the header and this file, unless every .hpp in the source
+# folders is in exactly one list and every listed header exists. The glob is
+# CONFIGURE_DEPENDS, so a header added later re-runs this check on the next build.
+function(adjoint_check_header_lists source_dir)
+  file(GLOB_RECURSE found CONFIGURE_DEPENDS RELATIVE ${source_dir}
+    ${source_dir}/core/*.hpp ${source_dir}/autograd/*.hpp
+    ${source_dir}/layers/*.hpp ${source_dir}/testing/*.hpp)
+  set(listed ${ADJOINT_PUBLIC_HEADERS} ${ADJOINT_OPT_IN_HEADERS}
+    ${ADJOINT_TESTING_HEADERS} ${ADJOINT_INTERNAL_HEADERS})
+  set(problems "")
+  foreach(header IN LISTS found)
+    list(FIND listed ${header} at)
+    if(at EQUAL -1)
+      string(APPEND problems "  ${header} is in no list: public (installed, and included by "
+        "adjoint.hpp), opt-in, testing, or internal (never installed)?\n")
+    endif()
+  endforeach()
+  set(seen "")
+  foreach(header IN LISTS listed)
+    if(NOT EXISTS ${source_dir}/${header})
+      string(APPEND problems "  ${header} is listed but does not exist\n")
+    endif()
+    if(header IN_LIST seen)
+      string(APPEND problems "  ${header} is listed twice\n")
+    endif()
+    list(APPEND seen ${header})
+  endforeach()
+  if(problems)
+    message(FATAL_ERROR "adjoint: the header lists in cmake/adjointHeaders.cmake are out of "
+      "date:\n${problems}Add or fix one line per header there.")
+  endif()
+endfunction()
