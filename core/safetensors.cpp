@@ -246,7 +246,8 @@ namespace adjoint
                 {
                     keys.push_back(item.key());
                 }
-                corrupt(path, detail::str(tensor, " must have exactly the keys [\"dtype\",\"shape\",\"data_offsets\"], got ",
+                corrupt(path, detail::str(tensor,
+                                          " must have exactly the keys [\"dtype\",\"shape\",\"data_offsets\"], got ",
                                           shown(keys)));
             }
             header_entry e;
@@ -382,7 +383,8 @@ namespace adjoint
     {
         if (contains(name))
         {
-            throw std::invalid_argument(detail::str("named_arrays::add: names must be unique, got \"", name, "\" twice"));
+            throw std::invalid_argument(
+                detail::str("named_arrays::add: names must be unique, got \"", name, "\" twice"));
         }
         if (!a.defined())
         {

@@ -252,14 +252,16 @@ TEST(Safetensors, CorruptLengthOrHeaderIsReported)
     const std::string p = dir + "/bad.safetensors";
 
     write_bytes(p, "abc");
-    EXPECT_THROW_MESSAGE(std::runtime_error, invalid(p) + "the file must start with an 8-byte header length, got 3 bytes",
+    EXPECT_THROW_MESSAGE(std::runtime_error,
+                         invalid(p) + "the file must start with an 8-byte header length, got 3 bytes",
                          load_safetensors(p));
     write_bytes(p, le64(std::numeric_limits<std::uint64_t>::max()) + "{}");
     EXPECT_THROW_MESSAGE(std::runtime_error,
                          invalid(p) + "the header length must be at most 100000000 bytes, got 18446744073709551615",
                          load_safetensors(p));
     write_bytes(p, le64(100) + "{}        ");
-    EXPECT_THROW_MESSAGE(std::runtime_error, invalid(p) + "the header length must fit in the 10 bytes after it, got 100",
+    EXPECT_THROW_MESSAGE(std::runtime_error,
+                         invalid(p) + "the header length must fit in the 10 bytes after it, got 100",
                          load_safetensors(p));
 
     const auto header_error = [&](const std::string& header, const std::string& message) {
@@ -290,7 +292,8 @@ TEST(Safetensors, CorruptEntriesAreReported)
     };
     entry_error("5", 0, "tensor \"w\" must be an object, got 5");
     entry_error("{\"dtype\": \"F32\", \"shape\": [1]}", 4,
-                "tensor \"w\" must have exactly the keys [\"dtype\",\"shape\",\"data_offsets\"], got [\"dtype\",\"shape\"]");
+                "tensor \"w\" must have exactly the keys [\"dtype\",\"shape\",\"data_offsets\"], got "
+                "[\"dtype\",\"shape\"]");
     entry_error("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4], \"x\": 0}", 4,
                 "tensor \"w\" must have exactly the keys [\"dtype\",\"shape\",\"data_offsets\"], got "
                 "[\"dtype\",\"shape\",\"data_offsets\",\"x\"]");

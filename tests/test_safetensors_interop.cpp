@@ -165,7 +165,8 @@ TEST(SafetensorsInterop, PythonReadsWhatAdjointWrites)
     }
     named_arrays all = expected();
     all.metadata["writer"] = "adjoint \"test\"";
-    const std::string path = std::string(::testing::TempDir()) + "adjoint_st_from_cpp_" + std::to_string(::getpid()) + ".safetensors";
+    const std::string path =
+        std::string(::testing::TempDir()) + "adjoint_st_from_cpp_" + std::to_string(::getpid()) + ".safetensors";
     save_safetensors(path, all);
     std::string output;
     EXPECT_EQ(run_script("check " + quoted(path), output), 0) << output;
@@ -178,7 +179,8 @@ TEST(SafetensorsInterop, AdjointReadsWhatPythonWrites)
     {
         GTEST_SKIP() << missing;
     }
-    const std::string path = std::string(::testing::TempDir()) + "adjoint_st_from_python_" + std::to_string(::getpid()) + ".safetensors";
+    const std::string path =
+        std::string(::testing::TempDir()) + "adjoint_st_from_python_" + std::to_string(::getpid()) + ".safetensors";
     std::string output;
     ASSERT_EQ(run_script("write " + quoted(path), output), 0) << output;
 
