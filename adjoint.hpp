@@ -15,6 +15,7 @@
 #include <adjoint/core/print.hpp>
 #include <adjoint/core/random.hpp>
 #include <adjoint/core/reduce.hpp>
+#include <adjoint/core/safetensors.hpp>
 #include <adjoint/core/shape.hpp>
 #include <adjoint/core/shape_kernels.hpp>
 #include <adjoint/core/threads.hpp>
