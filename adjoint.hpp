@@ -23,6 +23,7 @@
 #include <adjoint/autograd/gradcheck.hpp>
 #include <adjoint/autograd/ops.hpp>
 
+#include <adjoint/layers/checkpoint.hpp>
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
 #include <adjoint/layers/module.hpp>

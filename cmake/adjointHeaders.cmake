@@ -35,6 +35,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/reduce.hpp
   autograd/shape_ops.hpp
   autograd/tensor.hpp
+  layers/checkpoint.hpp
   layers/conv.hpp
   layers/init.hpp
   layers/module.hpp
