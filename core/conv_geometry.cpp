@@ -105,30 +105,15 @@ namespace adjoint
                                                         ", got shape ", shape_str(weight), " (rank ", weight.size(),
                                                         ")"));
             }
-            if (weight[2] < 1 || weight[3] < 1)
+            // Output channels sit at dimension 0 of a convolution's weight and 1 of a transposed
+            // one's. Zero of them would silently give an empty output; PyTorch refuses too.
+            const std::size_t out_dim = std::string(weight_layout).rfind("(C_out", 0) == 0 ? 0 : 1;
+            if (weight[out_dim] < 1)
             {
-                throw std::invalid_argument(detail::str(op, ": expected a kernel of at least 1x1, got weight shape ",
-                                                        shape_str(weight)));
+                throw std::invalid_argument(detail::str(op, ": expected a weight with at least 1 output channel (weight.shape[",
+                                                        out_dim, "] >= 1), got weight shape ", shape_str(weight)));
             }
-            if (stride[0] < 1 || stride[1] < 1)
-            {
-                throw std::invalid_argument(detail::str(op, ": stride must be >= 1 in each dimension, got stride=",
-                                                        pair_str(stride)));
-            }
-            if (dilation[0] < 1 || dilation[1] < 1)
-            {
-                throw std::invalid_argument(detail::str(op, ": dilation must be >= 1 in each dimension, got dilation=",
-                                                        pair_str(dilation), " (1 means an undilated kernel)"));
-            }
-            if (padding[0] < 0 || padding[1] < 0)
-            {
-                throw std::invalid_argument(detail::str(op, ": padding must be >= 0 in each dimension, got padding=",
-                                                        pair_str(padding)));
-            }
-            if (groups < 1)
-            {
-                throw std::invalid_argument(detail::str(op, ": groups must be >= 1, got groups=", groups));
-            }
+            check_conv_hyperparameters(op, {weight[2], weight[3]}, stride, padding, dilation, groups, &weight);
         }
 
         void check_bias(const char* op, const std::optional<shape_t>& bias, std::int64_t c_out)
@@ -153,6 +138,69 @@ namespace adjoint
             g.h = x[batched ? 2 : 1];
             g.w = x[batched ? 3 : 2];
             return g;
+        }
+    }
+
+    void check_conv_hyperparameters(const char* op, const pair_t& kernel, const pair_t& stride, const pair_t& padding,
+                                    const pair_t& dilation, std::int64_t groups, const shape_t* weight)
+    {
+        if (kernel[0] < 1 || kernel[1] < 1)
+        {
+            throw std::invalid_argument(detail::str(op, ": kernel_size must be >= 1 in each dimension, got kernel_size=",
+                                                    pair_str(kernel),
+                                                    weight ? detail::str(" (weight shape ", shape_str(*weight), ")")
+                                                           : std::string()));
+        }
+        if (stride[0] < 1 || stride[1] < 1)
+        {
+            throw std::invalid_argument(detail::str(op, ": stride must be >= 1 in each dimension, got stride=",
+                                                    pair_str(stride)));
+        }
+        if (dilation[0] < 1 || dilation[1] < 1)
+        {
+            throw std::invalid_argument(detail::str(op, ": dilation must be >= 1 in each dimension, got dilation=",
+                                                    pair_str(dilation), " (1 means an undilated kernel)"));
+        }
+        if (padding[0] < 0 || padding[1] < 0)
+        {
+            throw std::invalid_argument(detail::str(op, ": padding must be >= 0 in each dimension, got padding=",
+                                                    pair_str(padding)));
+        }
+        if (groups < 1)
+        {
+            throw std::invalid_argument(detail::str(op, ": groups must be >= 1, got groups=", groups));
+        }
+    }
+
+    void check_same_padding_stride(const char* op, const pair_t& stride)
+    {
+        if (stride[0] != 1 || stride[1] != 1)
+        {
+            throw std::invalid_argument(detail::str(
+                op, ": padding='same' needs stride 1 (as in PyTorch), got stride=", pair_str(stride),
+                "; use explicit padding with a stride, e.g. padding=dilation*(kernel-1)/2 for an odd kernel"));
+        }
+    }
+
+    void check_conv_channels(const char* op, std::int64_t in_channels, std::int64_t out_channels, std::int64_t groups)
+    {
+        if (in_channels < 1 || out_channels < 1)
+        {
+            throw std::invalid_argument(detail::str(op, ": in_channels and out_channels must be >= 1, got in_channels=",
+                                                    in_channels, ", out_channels=", out_channels));
+        }
+        if (groups < 1)
+        {
+            throw std::invalid_argument(detail::str(op, ": groups must be >= 1, got groups=", groups));
+        }
+        for (auto [name, count] : {std::pair<const char*, std::int64_t>{"in_channels", in_channels},
+                                   std::pair<const char*, std::int64_t>{"out_channels", out_channels}})
+        {
+            if (count % groups != 0)
+            {
+                throw std::invalid_argument(detail::str(op, ": ", name, "=", count, " must be divisible by groups=",
+                                                        groups));
+            }
         }
     }
 
@@ -218,11 +266,9 @@ namespace adjoint
     {
         const char* op = "conv2d";
         check_common(op, x, weight, "(C_out, C_in/groups, kH, kW)", p.stride, p.padding, p.dilation, p.groups);
-        if (p.same_padding && (p.stride[0] != 1 || p.stride[1] != 1))
+        if (p.same_padding)
         {
-            throw std::invalid_argument(detail::str(
-                op, ": padding='same' needs stride 1 (as in PyTorch), got stride=", pair_str(p.stride),
-                "; use explicit padding with a stride, e.g. padding=dilation*(kernel-1)/2 for an odd kernel"));
+            check_same_padding_stride(op, p.stride);
         }
         conv_geometry g = base_geometry(x, weight, p.groups);
         g.c_out = weight[0];

@@ -50,6 +50,17 @@ namespace adjoint
                                               const char* op = "conv_transpose_output_extent",
                                               const char* dim = nullptr);
 
+    // The configuration rules of every convolution, written once and used by the functional
+    // ops (on the weight's kernel) and by the Conv2d / ConvTranspose2d layers (when built):
+    // kernel, stride, dilation >= 1, padding >= 0, groups >= 1. `weight`, when given, is named
+    // in the kernel message. std::invalid_argument prefixed with `op`.
+    void check_conv_hyperparameters(const char* op, const pair_t& kernel, const pair_t& stride, const pair_t& padding,
+                                    const pair_t& dilation, std::int64_t groups, const shape_t* weight = nullptr);
+    // padding='same' is defined for stride 1 only (PyTorch's rule).
+    void check_same_padding_stride(const char* op, const pair_t& stride);
+    // A layer's channel counts: >= 1 and divisible by groups.
+    void check_conv_channels(const char* op, std::int64_t in_channels, std::int64_t out_channels, std::int64_t groups);
+
     struct conv2d_params
     {
         pair_t stride{1, 1}, padding{0, 0}, dilation{1, 1};

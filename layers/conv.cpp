@@ -14,37 +14,6 @@ namespace adjoint
     {
         std::string pair_str(const pair_t& p) { return shape_str({p[0], p[1]}); }
 
-        void require(bool ok, const char* op, const std::string& expectation, const std::string& actual)
-        {
-            if (!ok)
-            {
-                throw std::invalid_argument(detail::str(op, ": ", expectation, ", got ", actual));
-            }
-        }
-
-        bool all_at_least(const pair_t& p, std::int64_t lo) { return p[0] >= lo && p[1] >= lo; }
-
-        // The rules both layers share: positive channel counts divisible by groups, and
-        // kernel, stride, dilation >= 1, padding >= 0.
-        void check_common(const char* op, std::int64_t in_channels, std::int64_t out_channels, const pair_t& kernel,
-                          const pair_t& stride, const pair_t& padding, const pair_t& dilation, std::int64_t groups)
-        {
-            require(in_channels >= 1 && out_channels >= 1, op, "in_channels and out_channels must be positive",
-                    detail::str("in_channels=", in_channels, ", out_channels=", out_channels));
-            require(groups >= 1, op, "groups must be positive", detail::str("groups=", groups));
-            require(in_channels % groups == 0, op, "in_channels must be divisible by groups",
-                    detail::str("in_channels=", in_channels, ", groups=", groups));
-            require(out_channels % groups == 0, op, "out_channels must be divisible by groups",
-                    detail::str("out_channels=", out_channels, ", groups=", groups));
-            require(all_at_least(kernel, 1), op, "kernel_size must be at least 1 in each dimension",
-                    "kernel_size " + pair_str(kernel));
-            require(all_at_least(stride, 1), op, "stride must be at least 1 in each dimension",
-                    "stride " + pair_str(stride));
-            require(all_at_least(dilation, 1), op, "dilation must be at least 1 in each dimension",
-                    "dilation " + pair_str(dilation));
-            require(all_at_least(padding, 0), op, "padding must be non-negative", "padding " + pair_str(padding));
-        }
-
         // torch.nn's reset_parameters for both conv layers: the weight's own shape decides fan_in.
         void reset_like_torch(const Tensor& weight, const Tensor& bias)
         {
@@ -60,17 +29,18 @@ namespace adjoint
 
     Conv2d::Conv2d(const Conv2dOptions& options) : m_options(options)
     {
+        // The same rules, in the same words, as the functional conv2d (core/conv_geometry), so
+        // that a bad layer fails where it is built rather than at its first forward.
         const auto& o = m_options;
-        const bool same = o.padding_kind() == conv2d_options::padding_mode::same;
         const pair_t explicit_padding = o.padding_kind() == conv2d_options::padding_mode::explicit_values
                                             ? o.padding()
                                             : pair_t{0, 0};
-        check_common("Conv2d", o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(), explicit_padding,
-                     o.dilation(), o.groups());
-        // As in PyTorch: "same" is only defined when the output keeps the input's size.
-        require(!same || (o.stride()[0] == 1 && o.stride()[1] == 1), "Conv2d",
-                "padding \"same\" needs stride (1, 1); use an explicit padding for strided convolutions",
-                "stride " + pair_str(o.stride()));
+        check_conv_channels("Conv2d", o.in_channels(), o.out_channels(), o.groups());
+        check_conv_hyperparameters("Conv2d", o.kernel_size(), o.stride(), explicit_padding, o.dilation(), o.groups());
+        if (o.padding_kind() == conv2d_options::padding_mode::same)
+        {
+            check_same_padding_stride("Conv2d", o.stride());
+        }
         m_weight = register_parameter(
             "weight", zeros({o.out_channels(), o.in_channels() / o.groups(), o.kernel_size()[0], o.kernel_size()[1]}));
         m_bias = register_parameter("bias", o.bias() ? zeros({o.out_channels()}) : Tensor());
@@ -131,20 +101,12 @@ namespace adjoint
 
     ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& options) : m_options(options)
     {
+        // output_padding is checked by the functional op, and only when forward(x) uses it:
+        // forward(x, output_size) ignores it, as torch.nn.ConvTranspose2d does.
         const auto& o = m_options;
-        check_common("ConvTranspose2d", o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(), o.padding(),
-                     o.dilation(), o.groups());
-        const pair_t& op = o.output_padding();
-        require(all_at_least(op, 0), "ConvTranspose2d", "output_padding must be non-negative",
-                "output_padding " + pair_str(op));
-        for (int d = 0; d < 2; ++d)
-        {
-            // Beyond this the extra rows/columns would receive no input at all (PyTorch's rule).
-            require(op[d] < o.stride()[d] || op[d] < o.dilation()[d], "ConvTranspose2d",
-                    "output_padding must be smaller than stride or dilation in each dimension",
-                    detail::str("output_padding ", pair_str(op), " with stride ", pair_str(o.stride()),
-                                " and dilation ", pair_str(o.dilation())));
-        }
+        check_conv_channels("ConvTranspose2d", o.in_channels(), o.out_channels(), o.groups());
+        check_conv_hyperparameters("ConvTranspose2d", o.kernel_size(), o.stride(), o.padding(), o.dilation(),
+                                   o.groups());
         m_weight = register_parameter(
             "weight", zeros({o.in_channels(), o.out_channels() / o.groups(), o.kernel_size()[0], o.kernel_size()[1]}));
         m_bias = register_parameter("bias", o.bias() ? zeros({o.out_channels()}) : Tensor());

@@ -61,7 +61,8 @@ TEST(ConvErrors, WrongRank)
                          "conv2d: expected a weight of rank 4 (C_out, C_in/groups, kH, kW), got shape (3, 3) (rank 2)",
                          conv2d(z({1, 1, 5, 5}), z({3, 3})));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "conv2d: expected a kernel of at least 1x1, got weight shape (1, 1, 0, 3)",
+                         "conv2d: kernel_size must be >= 1 in each dimension, got kernel_size=(0, 3) (weight shape (1, "
+                         "1, 0, 3))",
                          conv2d(z({1, 1, 5, 5}), z({1, 1, 0, 3})));
 }
 

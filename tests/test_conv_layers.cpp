@@ -269,45 +269,64 @@ TEST(ConvLayers, TransposedForwardWithOutputSize)
 
 TEST(ConvLayers, ConstructionErrorsSayWhatWasExpected)
 {
-    EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "Conv2d: in_channels must be divisible by groups, got in_channels=5, groups=2",
+    // The same rules in the same words as the functional ops (core/conv_geometry's checks).
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: in_channels=5 must be divisible by groups=2",
                          Conv2d(Conv2dOptions(5, 4, 3).groups(2)));
-    EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "Conv2d: out_channels must be divisible by groups, got out_channels=6, groups=4",
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: out_channels=6 must be divisible by groups=4",
                          Conv2d(Conv2dOptions(4, 6, 3).groups(4)));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "Conv2d: in_channels and out_channels must be positive, got in_channels=0, out_channels=4",
+                         "Conv2d: in_channels and out_channels must be >= 1, got in_channels=0, out_channels=4",
                          Conv2d(Conv2dOptions(0, 4, 3)));
-    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: groups must be positive, got groups=0",
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: groups must be >= 1, got groups=0",
                          Conv2d(Conv2dOptions(4, 4, 3).groups(0)));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "Conv2d: kernel_size must be at least 1 in each dimension, got kernel_size (3, 0)",
+                         "Conv2d: kernel_size must be >= 1 in each dimension, got kernel_size=(3, 0)",
                          Conv2d(Conv2dOptions(4, 4, {3, 0})));
-    EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "Conv2d: stride must be at least 1 in each dimension, got stride (0, 1)",
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: stride must be >= 1 in each dimension, got stride=(0, 1)",
                          Conv2d(Conv2dOptions(4, 4, 3).stride(0, 1)));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "Conv2d: dilation must be at least 1 in each dimension, got dilation (0, 0)",
+                         "Conv2d: dilation must be >= 1 in each dimension, got dilation=(0, 0) (1 means an undilated "
+                         "kernel)",
                          Conv2d(Conv2dOptions(4, 4, 3).dilation(0)));
-    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: padding must be non-negative, got padding (-1, 0)",
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Conv2d: padding must be >= 0 in each dimension, got padding=(-1, 0)",
                          Conv2d(Conv2dOptions(4, 4, 3).padding(-1, 0)));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "Conv2d: padding \"same\" needs stride (1, 1); use an explicit padding for strided "
-                         "convolutions, got stride (2, 2)",
+                         "Conv2d: padding='same' needs stride 1 (as in PyTorch), got stride=(2, 2); use explicit "
+                         "padding with a stride, e.g. padding=dilation*(kernel-1)/2 for an odd kernel",
                          Conv2d(Conv2dOptions(4, 4, 3).padding("same").stride(2)));
-
-    EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "ConvTranspose2d: out_channels must be divisible by groups, got out_channels=5, groups=3",
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "ConvTranspose2d: out_channels=5 must be divisible by groups=3",
                          ConvTranspose2d(ConvTranspose2dOptions(6, 5, 3).groups(3)));
-    EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "ConvTranspose2d: output_padding must be smaller than stride or dilation in each dimension, "
-                         "got output_padding (2, 2) with stride (2, 2) and dilation (1, 1)",
-                         ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).stride(2).output_padding(2)));
-    EXPECT_THROW_MESSAGE(std::invalid_argument,
-                         "ConvTranspose2d: output_padding must be non-negative, got output_padding (0, -1)",
-                         ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).output_padding(0, -1)));
     // output_padding below dilation is allowed even with stride 1, as in PyTorch.
     EXPECT_NO_THROW(ConvTranspose2d(ConvTranspose2dOptions(4, 4, 3).dilation(2).output_padding(1)));
+}
+
+TEST(ConvLayers, TransposedOutputPaddingIsCheckedOnlyWhenUsed)
+{
+    // As torch.nn.ConvTranspose2d: the configured output_padding matters only to forward(x);
+    // forward(x, output_size) picks its own, so the layer is built without complaint.
+    ConvTranspose2d up(ConvTranspose2dOptions(4, 4, 3).stride(2).output_padding(2));
+    EXPECT_TENSOR_SHAPE(up(zeros({1, 4, 3, 3}), {8, 8}), {1, 4, 8, 8});
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv_transpose2d: output_padding must be smaller than stride or dilation, got "
+                         "output_padding=(2, 2) with stride=(2, 2) and dilation=(1, 1); set output_padding=1 (must be "
+                         "< stride=2) or pass output_size",
+                         up(zeros({1, 4, 3, 3})));
+    ConvTranspose2d negative(ConvTranspose2dOptions(4, 4, 3).output_padding(0, -1));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv_transpose2d: output_padding must be >= 0 in each dimension, got output_padding=(0, -1)",
+                         negative(zeros({1, 4, 3, 3})));
+}
+
+TEST(ConvLayers, ZeroOutputChannelsAreRefusedAsPyTorchDoes)
+{
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv2d: expected a weight with at least 1 output channel (weight.shape[0] >= 1), got weight "
+                         "shape (0, 3, 3, 3)",
+                         conv2d(zeros({1, 3, 5, 5}), zeros({0, 3, 3, 3})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "conv_transpose2d: expected a weight with at least 1 output channel (weight.shape[1] >= 1), "
+                         "got weight shape (3, 0, 3, 3)",
+                         conv_transpose2d(zeros({1, 3, 5, 5}), zeros({3, 0, 3, 3})));
 }
 
 // The layers' own forward with respect to the input, and the same stack written with the
