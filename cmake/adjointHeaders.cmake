@@ -37,6 +37,12 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/conv.hpp
   layers/init.hpp
   layers/module.hpp
+  layers/optim/adam.hpp
+  layers/optim/clip_grad.hpp
+  layers/optim/lr_scheduler.hpp
+  layers/optim/optimizer.hpp
+  layers/optim/rmsprop.hpp
+  layers/optim/sgd.hpp
 )
 
 # Public but opt-in: installed, deliberately left out of <adjoint/adjoint.hpp> because they
