@@ -69,8 +69,9 @@ namespace adjoint::optim
                 const Tensor* t = find(key);
                 if (t && (t->dtype() != float64 || t->shape() != shape_t{static_cast<std::int64_t>(n)}))
                 {
-                    m_problems.push_back(str(key, ": expected a float64 tensor of shape (", n,
-                                             ") (one value per parameter group), got ", describe(*t)));
+                    m_problems.push_back(str(key, ": expected a float64 tensor of shape ",
+                                             shape_str({static_cast<std::int64_t>(n)}),
+                                             " (one value per parameter group), got ", describe(*t)));
                     return std::vector<double>(n);
                 }
                 return t ? t->to_vector() : std::vector<double>(n);

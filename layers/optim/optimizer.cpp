@@ -331,7 +331,7 @@ namespace adjoint::optim
         {
             if (t.dtype() != float64 || t.shape() != shape_t{2})
             {
-                return "expected a float64 tensor of shape (2), got " + describe(t);
+                return "expected a float64 tensor of shape (2,), got " + describe(t);
             }
             value = {t.data().flat(0), t.data().flat(1)};
             return {};

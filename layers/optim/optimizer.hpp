@@ -63,7 +63,7 @@ namespace adjoint::optim
         //   state.<i>.step, state.<i>.<buffer>...   for each parameter i with state (i counts
         //                                           across groups, in order)
         //   param_groups.<g>.params                 int64 [n]: the indices of the group's parameters
-        //   param_groups.<g>.<option>               float64: 0-d (flags as 0 / 1), betas [2]
+        //   param_groups.<g>.<option>               float64: 0-d (flags as 0 / 1), betas (2,)
         named_tensors state_dict() const;
         // Restores a state_dict() of an optimizer of this kind over parameters of the same
         // shapes, grouped the same way. Everything is checked first (one std::invalid_argument
