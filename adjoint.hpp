@@ -1,8 +1,8 @@
 // adjoint: the whole public API in one include: tensors, autograd ops and gradient checks,
 // layers and initialisers, optimizers and learning-rate schedulers, and the core array
-// kernels under them. Not included: the
-// xtensor interop headers (core/ and autograd/xtensor_interop.hpp), which make their users
-// compile xtensor and are opt-in, and testing/ (adjoint::testing, needs GoogleTest).
+// kernels under them. Not included: the xtensor interop headers (core/ and
+// autograd/xtensor_interop.hpp), which make their users compile xtensor and are opt-in, and
+// testing/ (adjoint::testing, needs GoogleTest).
 // Every other installed header must be reachable from here; the install test checks it.
 #pragma once
 #include <adjoint/core/array.hpp>
@@ -16,6 +16,7 @@
 #include <adjoint/core/print.hpp>
 #include <adjoint/core/random.hpp>
 #include <adjoint/core/reduce.hpp>
+#include <adjoint/core/safetensors.hpp>
 #include <adjoint/core/shape.hpp>
 #include <adjoint/core/shape_kernels.hpp>
 #include <adjoint/core/threads.hpp>
@@ -32,3 +33,4 @@
 #include <adjoint/layers/optim/optimizer.hpp>
 #include <adjoint/layers/optim/rmsprop.hpp>
 #include <adjoint/layers/optim/sgd.hpp>
+#include <adjoint/layers/summary.hpp>
