@@ -240,3 +240,98 @@ TEST(OptimErrors, AdamCyclesBeta1AsItsMomentum)
     adam.set_momentum(0, 0.8);
     EXPECT_EQ(adam.options().betas(), (std::pair<double, double>{0.8, 0.999}));
 }
+
+// ---- with modules ----
+
+namespace
+{
+    std::shared_ptr<Sequential> small_conv_model()
+    {
+        manual_seed(7);
+        auto model = std::make_shared<Sequential>(std::make_shared<Conv2d>(Conv2dOptions(2, 4, 3).padding(1)),
+                                                  std::make_shared<Conv2d>(Conv2dOptions(4, 1, 3).padding(1)));
+        model->to(float64);
+        return model;
+    }
+
+    double conv_loss(Sequential& model, const Tensor& x, const Tensor& t)
+    {
+        Tensor loss = mean(pow(model(x) - t, 2.0));
+        loss.backward();
+        return loss.item();
+    }
+}
+
+TEST(OptimModule, TrainsAConv2dModelThroughItsParameters)
+{
+    auto model = small_conv_model();
+    manual_seed(8);
+    const Tensor x = randn({3, 2, 5, 5}, float64);
+    const Tensor t = randn({3, 1, 5, 5}, float64);
+    SGD opt(model->parameters(), SGDOptions(0.05).momentum(0.9));
+    ASSERT_EQ(opt.params(0).size(), 4u);   // weight and bias of each conv
+    const auto first = std::dynamic_pointer_cast<Conv2d>(model->named_children()[0].second);
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(opt.params(0)[0].is_same(first->weight()));
+    const std::vector<double> before = first->weight().to_vector();
+    double initial = 0.0, last = 0.0;
+    for (int i = 0; i < 30; ++i)
+    {
+        opt.zero_grad();
+        last = conv_loss(*model, x, t);
+        if (i == 0)
+        {
+            initial = last;
+        }
+        opt.step();
+    }
+    EXPECT_LT(last, 0.8 * initial);
+    EXPECT_NE(first->weight().to_vector(), before);   // the module's own handle saw the updates
+}
+
+TEST(OptimModule, ModelAndOptimizerResumeExactly)
+{
+    manual_seed(8);
+    const Tensor x = randn({2, 2, 4, 4}, float64);
+    const Tensor t = randn({2, 1, 4, 4}, float64);
+    auto straight = small_conv_model();
+    {
+        Adam opt(straight->parameters(), AdamOptions(0.01));
+        for (int i = 0; i < 6; ++i)
+        {
+            opt.zero_grad();
+            conv_loss(*straight, x, t);
+            opt.step();
+        }
+    }
+    auto resumed = small_conv_model();
+    named_tensors model_state, opt_state;
+    {
+        Adam opt(resumed->parameters(), AdamOptions(0.01));
+        for (int i = 0; i < 3; ++i)
+        {
+            opt.zero_grad();
+            conv_loss(*resumed, x, t);
+            opt.step();
+        }
+        model_state = resumed->state_dict();
+        opt_state = opt.state_dict();
+    }
+    auto fresh = small_conv_model();
+    manual_seed(99);
+    fresh->load_state_dict(model_state);
+    Adam opt(fresh->parameters(), AdamOptions(0.01));
+    opt.load_state_dict(opt_state);
+    for (int i = 0; i < 3; ++i)
+    {
+        opt.zero_grad();
+        conv_loss(*fresh, x, t);
+        opt.step();
+    }
+    const named_tensors a = straight->state_dict(), b = fresh->state_dict();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+    {
+        EXPECT_TRUE(optim_test::same_bytes(a[i].second, b[i].second)) << a[i].first;
+    }
+}

@@ -6,6 +6,7 @@
 #pragma once
 #include <adjoint/autograd/creation.hpp>
 #include <adjoint/autograd/tensor.hpp>
+#include <adjoint/layers/module.hpp>   // named_tensors
 
 #include <cstddef>
 #include <cstdint>
@@ -17,10 +18,6 @@
 
 namespace adjoint::optim
 {
-    // An ordered list of named tensors: what state_dict() returns and load_state_dict() takes,
-    // ready for a checkpoint writer.
-    using named_tensors = std::vector<std::pair<std::string, Tensor>>;
-
     // One parameter's optimizer state: "step" (int64, 0-d) and the buffers (the parameter's
     // shape and dtype) in the order the optimizer creates them. Empty until its first update.
     struct param_state
