@@ -1,7 +1,8 @@
 // adjoint: the whole public API in one include: tensors, autograd ops and gradient checks,
-// layers and initialisers, and the core array kernels under them. Not included: the
-// xtensor interop headers (core/ and autograd/xtensor_interop.hpp), which make their users
-// compile xtensor and are opt-in, and testing/ (adjoint::testing, needs GoogleTest).
+// layers and initialisers, optimizers and learning-rate schedulers, and the core array
+// kernels under them. Not included: the xtensor interop headers (core/ and
+// autograd/xtensor_interop.hpp), which make their users compile xtensor and are opt-in, and
+// testing/ (adjoint::testing, needs GoogleTest).
 // Every other installed header must be reachable from here; the install test checks it.
 #pragma once
 #include <adjoint/core/array.hpp>
@@ -27,4 +28,10 @@
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
 #include <adjoint/layers/module.hpp>
+#include <adjoint/layers/optim/adam.hpp>
+#include <adjoint/layers/optim/clip_grad.hpp>
+#include <adjoint/layers/optim/lr_scheduler.hpp>
+#include <adjoint/layers/optim/optimizer.hpp>
+#include <adjoint/layers/optim/rmsprop.hpp>
+#include <adjoint/layers/optim/sgd.hpp>
 #include <adjoint/layers/summary.hpp>

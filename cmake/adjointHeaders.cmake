@@ -39,6 +39,12 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/conv.hpp
   layers/init.hpp
   layers/module.hpp
+  layers/optim/adam.hpp
+  layers/optim/clip_grad.hpp
+  layers/optim/lr_scheduler.hpp
+  layers/optim/optimizer.hpp
+  layers/optim/rmsprop.hpp
+  layers/optim/sgd.hpp
   layers/summary.hpp
 )
 
