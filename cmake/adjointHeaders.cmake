@@ -29,6 +29,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
   autograd/linalg.hpp
+  autograd/loss.hpp
   autograd/node.hpp
   autograd/ops.hpp
   autograd/reduce.hpp
@@ -54,9 +55,11 @@ set(ADJOINT_TESTING_HEADERS
 # Internal: used only by the library's own .cpp files, never installed. They stay
 # reachable as <adjoint/core/...> in the build tree, which the .cpp files rely on.
 set(ADJOINT_INTERNAL_HEADERS
+  autograd/loss_detail.hpp # argument checks and the reduction shared by the loss files
   core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
   core/conv_runs.hpp       # the tap walker behind every conv kernel
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
+  core/loss_kernels.hpp    # softplus and the class mask behind the losses
   core/xt.hpp              # the one include of xtensor; keeps it out of public headers
 )
 
