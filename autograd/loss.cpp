@@ -106,11 +106,29 @@ namespace adjoint
                                   });
         }
 
+        // Whether `from` broadcasts to exactly `to` (aligned from the right, each dimension equal or 1).
+        bool broadcasts_to(const shape_t& from, const shape_t& to)
+        {
+            if (from.size() > to.size())
+            {
+                return false;
+            }
+            for (std::size_t i = 0; i < from.size(); ++i)
+            {
+                const std::int64_t d = to[to.size() - from.size() + i];
+                if (from[i] != d && from[i] != 1)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         // weight broadcast to the input, checked: it may not grow the result beyond the input's shape.
         Tensor input_weight(const char* op, const Tensor& weight, const Tensor& input)
         {
             const Tensor w = detail::constant_weight(op, "weight", weight, input);
-            if (broadcast_shapes(w.shape(), input.shape(), op) != input.shape())
+            if (!broadcasts_to(w.shape(), input.shape()))
             {
                 throw std::invalid_argument(detail::str(op, ": weight of size ", shape_str(w.shape()),
                                                         " must broadcast to input size ", shape_str(input.shape())));
@@ -223,7 +241,7 @@ namespace adjoint
         if (pos_weight.defined())
         {
             const Tensor pw = detail::constant_weight(op, "pos_weight", pos_weight, input);
-            if (broadcast_shapes(pw.shape(), target.shape(), op) != target.shape())
+            if (!broadcasts_to(pw.shape(), target.shape()))
             {
                 throw std::invalid_argument(detail::str(op, ": pos_weight of size ", shape_str(pw.shape()),
                                                         " must broadcast to target size ", shape_str(target.shape()),

@@ -85,8 +85,8 @@ namespace adjoint
             const Tensor w = detail::constant_weight(op, "weight", weight, input);
             if (w.shape() != shape_t{input.size(1)})
             {
-                throw std::invalid_argument(str(op, ": weight must hold one value per class, shape (", input.size(1),
-                                                "), got ", shape_str(w.shape())));
+                throw std::invalid_argument(str(op, ": weight must hold one value per class, shape ",
+                                                shape_str({input.size(1)}), ", got ", shape_str(w.shape())));
             }
             return w;
         }
