@@ -24,4 +24,5 @@
 
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
+#include <adjoint/layers/metrics.hpp>
 #include <adjoint/layers/module.hpp>

@@ -37,6 +37,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/tensor.hpp
   layers/conv.hpp
   layers/init.hpp
+  layers/metrics.hpp
   layers/module.hpp
 )
 
