@@ -25,6 +25,7 @@
 
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
+#include <adjoint/layers/loss.hpp>
 #include <adjoint/layers/metrics.hpp>
 #include <adjoint/layers/module.hpp>
 #include <adjoint/layers/summary.hpp>

@@ -38,6 +38,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/tensor.hpp
   layers/conv.hpp
   layers/init.hpp
+  layers/loss.hpp
   layers/metrics.hpp
   layers/module.hpp
   layers/summary.hpp
