@@ -27,6 +27,8 @@
 #include <adjoint/layers/checkpoint.hpp>
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
+#include <adjoint/layers/loss.hpp>
+#include <adjoint/layers/metrics.hpp>
 #include <adjoint/layers/module.hpp>
 #include <adjoint/layers/optim/adam.hpp>
 #include <adjoint/layers/optim/clip_grad.hpp>

@@ -5,6 +5,7 @@
 #include <adjoint/autograd/elementwise.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/autograd/linalg.hpp>
+#include <adjoint/autograd/loss.hpp>
 #include <adjoint/autograd/node.hpp>
 #include <adjoint/autograd/reduce.hpp>
 #include <adjoint/autograd/shape_ops.hpp>

@@ -30,6 +30,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
   autograd/linalg.hpp
+  autograd/loss.hpp
   autograd/node.hpp
   autograd/ops.hpp
   autograd/reduce.hpp
@@ -38,6 +39,8 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/checkpoint.hpp
   layers/conv.hpp
   layers/init.hpp
+  layers/loss.hpp
+  layers/metrics.hpp
   layers/module.hpp
   layers/optim/adam.hpp
   layers/optim/clip_grad.hpp
@@ -63,10 +66,12 @@ set(ADJOINT_TESTING_HEADERS
 # Internal: used only by the library's own .cpp files, never installed. They stay
 # reachable as <adjoint/core/...> in the build tree, which the .cpp files rely on.
 set(ADJOINT_INTERNAL_HEADERS
+  autograd/loss_detail.hpp # argument checks and the reduction shared by the loss files
   core/atomic_file.hpp     # temp file, fsync, rename: the savers of npy.cpp and safetensors.cpp
   core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
   core/conv_runs.hpp       # the tap walker behind every conv kernel
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
+  core/loss_kernels.hpp    # softplus and the class mask behind the losses
   core/xt.hpp              # the one include of xtensor; keeps it out of public headers
 )
 
