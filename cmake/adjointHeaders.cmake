@@ -9,6 +9,7 @@
 
 # Public, and reachable from <adjoint/adjoint.hpp> (the install test checks both).
 set(ADJOINT_PUBLIC_HEADERS
+  core/activation_kernels.hpp
   core/array.hpp
   core/conv_geometry.hpp
   core/conv_kernels.hpp
@@ -23,12 +24,15 @@ set(ADJOINT_PUBLIC_HEADERS
   core/shape.hpp
   core/shape_kernels.hpp
   core/threads.hpp
+  autograd/activation.hpp
   autograd/conv.hpp
   autograd/creation.hpp
+  autograd/dropout.hpp
   autograd/elementwise.hpp
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
   autograd/linalg.hpp
+  autograd/linear.hpp
   autograd/node.hpp
   autograd/ops.hpp
   autograd/reduce.hpp
