@@ -24,7 +24,9 @@
 #include <adjoint/autograd/gradcheck.hpp>
 #include <adjoint/autograd/ops.hpp>
 
+#include <adjoint/layers/activation.hpp>
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
+#include <adjoint/layers/linear.hpp>
 #include <adjoint/layers/module.hpp>
 #include <adjoint/layers/summary.hpp>

@@ -35,6 +35,23 @@ namespace adjoint
         const double gelu_cubic = 0.044715;
     }
 
+    void detail::check_gelu_approximate(const char* op, const std::string& approximate)
+    {
+        if (approximate != "none" && approximate != "tanh")
+        {
+            throw std::invalid_argument(
+                detail::str(op, ": approximate must be \"none\" or \"tanh\", got \"", approximate, "\""));
+        }
+    }
+
+    void detail::check_softplus_beta(const char* op, double beta)
+    {
+        if (beta == 0.0)
+        {
+            throw std::invalid_argument(detail::str(op, ": beta must be non-zero, got 0"));
+        }
+    }
+
     Tensor erf(const Tensor& x)
     {
         return detail::record(kernels::erf(x.data()), "erf", {x}, [x](const Tensor& g, const std::vector<bool>&) -> tensor_list {
@@ -65,11 +82,7 @@ namespace adjoint
 
     Tensor gelu(const Tensor& x, const std::string& approximate)
     {
-        if (approximate != "none" && approximate != "tanh")
-        {
-            throw std::invalid_argument(
-                detail::str("gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\""));
-        }
+        detail::check_gelu_approximate("gelu", approximate);
         if (approximate == "tanh")
         {
             return detail::record(kernels::gelu(x.data(), true), "gelu", {x}, [x](const Tensor& g, const std::vector<bool>&) -> tensor_list {
@@ -100,10 +113,7 @@ namespace adjoint
 
     Tensor softplus(const Tensor& x, double beta, double threshold)
     {
-        if (beta == 0.0)
-        {
-            throw std::invalid_argument("softplus: beta must be non-zero, got 0");
-        }
+        detail::check_softplus_beta("softplus", beta);
         return detail::record(kernels::softplus(x.data(), beta, threshold), "softplus", {x},
                               [x, beta, threshold](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                   // 1 above the threshold (where the forward is x), sigmoid(beta x) below.

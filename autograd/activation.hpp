@@ -25,4 +25,12 @@ namespace adjoint
     Tensor softmax(const Tensor& x, std::int64_t dim);
     // x - log(sum(exp(x))) along dim, without forming exp(x) of large logits.
     Tensor log_softmax(const Tensor& x, std::int64_t dim);
+
+    namespace detail
+    {
+        // The argument rules of gelu and softplus, also applied by their layers at
+        // construction: std::invalid_argument naming `op`.
+        void check_gelu_approximate(const char* op, const std::string& approximate);
+        void check_softplus_beta(const char* op, double beta);
+    }
 }

@@ -10,17 +10,16 @@
 
 namespace adjoint
 {
+    void detail::check_dropout_probability(const char* op, double p)
+    {
+        if (!(p >= 0.0 && p <= 1.0))
+        {
+            throw std::invalid_argument(detail::str(op, ": dropout probability has to be between 0 and 1, but got ", p));
+        }
+    }
+
     namespace
     {
-        void check_probability(const char* op, double p)
-        {
-            if (!(p >= 0.0 && p <= 1.0))
-            {
-                throw std::invalid_argument(
-                    detail::str(op, ": dropout probability has to be between 0 and 1, but got ", p));
-            }
-        }
-
         // x times a freshly drawn keep-mask of `mask_shape` (broadcast against x), each entry
         // 1/(1-p) with probability 1-p and 0 otherwise. Draws are made in float64 so a seed
         // gives the same mask for both dtypes.
@@ -50,7 +49,7 @@ namespace adjoint
 
     Tensor dropout(const Tensor& x, double p, bool training)
     {
-        check_probability("dropout", p);
+        detail::check_dropout_probability("dropout", p);
         if (!training || p == 0.0)
         {
             return x;
@@ -60,7 +59,7 @@ namespace adjoint
 
     Tensor dropout2d(const Tensor& x, double p, bool training)
     {
-        check_probability("dropout2d", p);
+        detail::check_dropout_probability("dropout2d", p);
         if (x.dim() != 3 && x.dim() != 4)
         {
             throw std::invalid_argument(detail::str("dropout2d: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got shape ",

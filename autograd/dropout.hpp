@@ -13,4 +13,11 @@ namespace adjoint
     // (PyTorch 1.13 reads a 3-d input as (N, C, L) with a deprecation warning; this follows
     // the documented (C, H, W) reading PyTorch is moving to.)
     Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true);
+
+    namespace detail
+    {
+        // The probability rule both ops (and the Dropout layers, at construction) apply:
+        // std::invalid_argument naming `op` unless 0 <= p <= 1.
+        void check_dropout_probability(const char* op, double p);
+    }
 }

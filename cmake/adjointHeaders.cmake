@@ -39,8 +39,10 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/reduce.hpp
   autograd/shape_ops.hpp
   autograd/tensor.hpp
+  layers/activation.hpp
   layers/conv.hpp
   layers/init.hpp
+  layers/linear.hpp
   layers/module.hpp
   layers/summary.hpp
 )
