@@ -5,6 +5,7 @@
 // testing/ (adjoint::testing, needs GoogleTest).
 // Every other installed header must be reachable from here; the install test checks it.
 #pragma once
+#include <adjoint/core/activation_kernels.hpp>
 #include <adjoint/core/array.hpp>
 #include <adjoint/core/conv_geometry.hpp>
 #include <adjoint/core/conv_kernels.hpp>
@@ -24,9 +25,11 @@
 #include <adjoint/autograd/gradcheck.hpp>
 #include <adjoint/autograd/ops.hpp>
 
+#include <adjoint/layers/activation.hpp>
 #include <adjoint/layers/checkpoint.hpp>
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
+#include <adjoint/layers/linear.hpp>
 #include <adjoint/layers/loss.hpp>
 #include <adjoint/layers/metrics.hpp>
 #include <adjoint/layers/module.hpp>

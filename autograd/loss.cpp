@@ -98,7 +98,7 @@ namespace adjoint
         Tensor off_graph(const Tensor& t) { return t.detach(); }
 
         // log(1 + e^z), stable (core/loss_kernels.hpp); derivative sigmoid(z), itself differentiable.
-        Tensor softplus(const Tensor& z)
+        Tensor exact_softplus(const Tensor& z)
         {
             return detail::record(kernels::softplus(z.data()), "softplus", {z},
                                   [z](const Tensor& g, const std::vector<bool>&) -> tensor_list {
@@ -237,7 +237,7 @@ namespace adjoint
         // composition gives are PyTorch's: to x, L sigmoid(x) - pos_weight t (sigmoid(x) - t
         // without pos_weight); to t, -x + (pos_weight - 1) softplus(-x).
         Tensor elements = (1.0 - target) * input;
-        const Tensor sp = softplus(-input);
+        const Tensor sp = exact_softplus(-input);
         if (pos_weight.defined())
         {
             const Tensor pw = detail::constant_weight(op, "pos_weight", pos_weight, input);

@@ -9,6 +9,7 @@
 
 # Public, and reachable from <adjoint/adjoint.hpp> (the install test checks both).
 set(ADJOINT_PUBLIC_HEADERS
+  core/activation_kernels.hpp
   core/array.hpp
   core/conv_geometry.hpp
   core/conv_kernels.hpp
@@ -24,13 +25,16 @@ set(ADJOINT_PUBLIC_HEADERS
   core/shape.hpp
   core/shape_kernels.hpp
   core/threads.hpp
+  autograd/activation.hpp
   autograd/conv.hpp
   autograd/creation.hpp
+  autograd/dropout.hpp
   autograd/elementwise.hpp
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
   autograd/linalg.hpp
   autograd/loss.hpp
+  autograd/linear.hpp
   autograd/node.hpp
   autograd/ops.hpp
   autograd/reduce.hpp
@@ -41,6 +45,8 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/init.hpp
   layers/loss.hpp
   layers/metrics.hpp
+  layers/activation.hpp
+  layers/linear.hpp
   layers/module.hpp
   layers/optim/adam.hpp
   layers/optim/clip_grad.hpp
