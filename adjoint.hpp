@@ -10,8 +10,10 @@
 #include <adjoint/core/dtype.hpp>
 #include <adjoint/core/elementwise.hpp>
 #include <adjoint/core/gemm.hpp>
+#include <adjoint/core/interpolate_kernels.hpp>
 #include <adjoint/core/matmul.hpp>
 #include <adjoint/core/npy.hpp>
+#include <adjoint/core/pool_kernels.hpp>
 #include <adjoint/core/print.hpp>
 #include <adjoint/core/random.hpp>
 #include <adjoint/core/reduce.hpp>

@@ -4,8 +4,10 @@
 #include <adjoint/autograd/creation.hpp>
 #include <adjoint/autograd/elementwise.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
+#include <adjoint/autograd/interpolate.hpp>
 #include <adjoint/autograd/linalg.hpp>
 #include <adjoint/autograd/node.hpp>
+#include <adjoint/autograd/pooling.hpp>
 #include <adjoint/autograd/reduce.hpp>
 #include <adjoint/autograd/shape_ops.hpp>
 #include <adjoint/autograd/tensor.hpp>

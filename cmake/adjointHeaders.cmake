@@ -15,8 +15,10 @@ set(ADJOINT_PUBLIC_HEADERS
   core/dtype.hpp
   core/elementwise.hpp
   core/gemm.hpp
+  core/interpolate_kernels.hpp
   core/matmul.hpp
   core/npy.hpp
+  core/pool_kernels.hpp
   core/print.hpp
   core/random.hpp
   core/reduce.hpp
@@ -28,9 +30,11 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/elementwise.hpp
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
+  autograd/interpolate.hpp
   autograd/linalg.hpp
   autograd/node.hpp
   autograd/ops.hpp
+  autograd/pooling.hpp
   autograd/reduce.hpp
   autograd/shape_ops.hpp
   autograd/tensor.hpp
