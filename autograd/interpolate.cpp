@@ -69,6 +69,11 @@ namespace adjoint
                                                     shape_str(s), " (rank ", s.size(),
                                                     "); for an unbatched (C, H, W) image add the batch axis with unsqueeze(x, 0)"));
         }
+        if (x.dtype() == int64)
+        {
+            throw std::invalid_argument(
+                "interpolate: expected a float32 or float64 tensor, got int64; convert it with .to(float32) first");
+        }
         if (o.size() && o.scale_factor())
         {
             throw std::invalid_argument("interpolate: expected only one of size and scale_factor, got both");
