@@ -17,6 +17,7 @@
 #include <adjoint/core/print.hpp>
 #include <adjoint/core/random.hpp>
 #include <adjoint/core/reduce.hpp>
+#include <adjoint/core/safetensors.hpp>
 #include <adjoint/core/shape.hpp>
 #include <adjoint/core/shape_kernels.hpp>
 #include <adjoint/core/threads.hpp>
@@ -27,3 +28,4 @@
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
 #include <adjoint/layers/module.hpp>
+#include <adjoint/layers/summary.hpp>

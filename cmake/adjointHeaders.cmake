@@ -22,6 +22,7 @@ set(ADJOINT_PUBLIC_HEADERS
   core/print.hpp
   core/random.hpp
   core/reduce.hpp
+  core/safetensors.hpp
   core/shape.hpp
   core/shape_kernels.hpp
   core/threads.hpp
@@ -41,6 +42,7 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/conv.hpp
   layers/init.hpp
   layers/module.hpp
+  layers/summary.hpp
 )
 
 # Public but opt-in: installed, deliberately left out of <adjoint/adjoint.hpp> because they
@@ -58,6 +60,7 @@ set(ADJOINT_TESTING_HEADERS
 # Internal: used only by the library's own .cpp files, never installed. They stay
 # reachable as <adjoint/core/...> in the build tree, which the .cpp files rely on.
 set(ADJOINT_INTERNAL_HEADERS
+  core/atomic_file.hpp     # temp file, fsync, rename: the savers of npy.cpp and safetensors.cpp
   core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
   core/conv_runs.hpp       # the tap walker behind every conv kernel
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends

@@ -4,7 +4,8 @@
 #include <adjoint/core/npy.hpp>
 #include <adjoint/core/xt.hpp>
 
-#include <cstdio>
+#include <adjoint/core/atomic_file.hpp>
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -391,33 +392,15 @@ namespace adjoint
         header.append((64 - total % 64) % 64, ' ');
         header.push_back('\n');
 
-        // Write a sibling temp file and rename it over the target: readers never see half a file.
-        const std::string tmp = path + ".tmp";
-        {
-            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-            if (!out)
-            {
-                throw std::runtime_error(detail::str("save_npy: cannot write '", tmp, "'"));
-            }
-            out.write(k_magic, 6);
-            const char version[2] = {1, 0};
-            out.write(version, 2);
-            const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
-            out.write(len, 2);
-            out.write(header.data(), static_cast<std::streamsize>(header.size()));
-            out.write(static_cast<const char*>(a.data_ptr()), static_cast<std::streamsize>(a.nbytes()));
-            out.flush();
-            if (!out)
-            {
-                out.close();
-                std::remove(tmp.c_str());
-                throw std::runtime_error(detail::str("save_npy: writing '", tmp, "' failed (disk full?)"));
-            }
-        }
-        if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        {
-            std::remove(tmp.c_str());
-            throw std::runtime_error(detail::str("save_npy: cannot rename '", tmp, "' to '", path, "'"));
-        }
+        // Readers never see half a file: temp file, fsync, rename (core/atomic_file.hpp).
+        detail::atomic_file out(path, "save_npy");
+        out.write(k_magic, 6);
+        const char version[2] = {1, 0};
+        out.write(version, 2);
+        const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
+        out.write(len, 2);
+        out.write(header.data(), header.size());
+        out.write(a.data_ptr(), a.nbytes());
+        out.commit();
     }
 }

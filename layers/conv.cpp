@@ -79,7 +79,55 @@ namespace adjoint
 
     void Conv2d::reset_parameters() { reset_like_torch(m_weight, m_bias); }
 
-    Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, m_weight, m_bias, m_options.functional()); }
+    Tensor Conv2d::forward(const Tensor& x)
+    {
+        return guarded([&] { return conv2d(x, m_weight, m_bias, m_options.functional()); });
+    }
+
+    std::shared_ptr<Module> Conv2d::clone() const { return clone_into(*this, std::make_shared<Conv2d>(m_options)); }
+
+    namespace
+    {
+        // torch.nn's _ConvNd.extra_repr: defaults are left out.
+        std::string conv_repr(std::int64_t in, std::int64_t out, const pair_t& k, const pair_t& s, const std::string& pad,
+                              bool pad_default, const pair_t* output_padding, const pair_t& d, std::int64_t groups,
+                              bool bias)
+        {
+            std::string r = detail::str(in, ", ", out, ", kernel_size=", pair_str(k), ", stride=", pair_str(s));
+            if (!pad_default)
+            {
+                r += ", padding=" + pad;
+            }
+            if (d != pair_t{1, 1})
+            {
+                r += ", dilation=" + pair_str(d);
+            }
+            if (output_padding && *output_padding != pair_t{0, 0})
+            {
+                r += ", output_padding=" + pair_str(*output_padding);
+            }
+            if (groups != 1)
+            {
+                r += detail::str(", groups=", groups);
+            }
+            if (!bias)
+            {
+                r += ", bias=False";
+            }
+            return r;
+        }
+    }
+
+    std::string Conv2d::extra_repr() const
+    {
+        const auto& o = m_options;
+        using mode = conv2d_options::padding_mode;
+        const bool explicit_pad = o.padding_kind() == mode::explicit_values;
+        const std::string pad = explicit_pad ? pair_str(o.padding()) : (o.padding_kind() == mode::same ? "same" : "valid");
+        const bool pad_default = explicit_pad ? o.padding() == pair_t{0, 0} : o.padding_kind() == mode::valid;
+        return conv_repr(o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(), pad, pad_default, nullptr,
+                         o.dilation(), o.groups(), o.bias());
+    }
 
     ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& options) : m_options(options)
     {
@@ -107,11 +155,23 @@ namespace adjoint
 
     Tensor ConvTranspose2d::forward(const Tensor& x)
     {
-        return conv_transpose2d(x, m_weight, m_bias, m_options.functional());
+        return guarded([&] { return conv_transpose2d(x, m_weight, m_bias, m_options.functional()); });
     }
 
     Tensor ConvTranspose2d::forward(const Tensor& x, const pair_t& output_size)
     {
-        return conv_transpose2d(x, m_weight, m_bias, m_options.functional(), output_size);
+        return guarded([&] { return conv_transpose2d(x, m_weight, m_bias, m_options.functional(), output_size); });
+    }
+
+    std::shared_ptr<Module> ConvTranspose2d::clone() const
+    {
+        return clone_into(*this, std::make_shared<ConvTranspose2d>(m_options));
+    }
+
+    std::string ConvTranspose2d::extra_repr() const
+    {
+        const auto& o = m_options;
+        return conv_repr(o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(), pair_str(o.padding()),
+                         o.padding() == pair_t{0, 0}, &o.output_padding(), o.dilation(), o.groups(), o.bias());
     }
 }

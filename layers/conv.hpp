@@ -107,12 +107,14 @@ namespace adjoint
     public:
         explicit Conv2d(const Conv2dOptions& options);   // std::invalid_argument on a bad configuration
 
-        Tensor forward(const Tensor& x) override;   // x: [N, C_in, H, W] or [C_in, H, W]
-        std::string type_name() const override { return "Conv2d"; }
+        Tensor forward(const Tensor& x);   // x: [N, C_in, H, W] or [C_in, H, W]
+        Tensor operator()(const Tensor& x) { return forward(x); }
+        std::string extra_repr() const override;
+        std::shared_ptr<Module> clone() const override;
 
         const Conv2dOptions& options() const { return m_options; }
-        const Tensor& weight() const { return m_weight; }
-        const Tensor& bias() const { return m_bias; }
+        Tensor weight() const { return m_weight; }
+        Tensor bias() const { return m_bias; }
         // Redraws weight and bias as torch.nn.Conv2d does: kaiming_uniform_(a = sqrt(5)) and
         // uniform in +-1/sqrt(fan_in).
         void reset_parameters();
@@ -129,18 +131,19 @@ namespace adjoint
         explicit ConvTranspose2d(const ConvTranspose2dOptions& options);
 
         // Uses the configured output_padding; this is the overload Sequential calls.
-        Tensor forward(const Tensor& x) override;
+        Tensor forward(const Tensor& x);
         // Picks the output_padding that gives output_size (H, W), which must lie between the
         // minimum output size and minimum + stride - 1 (PyTorch's rule); the configured
-        // output_padding is ignored for this call.
+        // output_padding is ignored for this call, so it is checked only by the overload above.
         Tensor forward(const Tensor& x, const pair_t& output_size);
-        using Module::operator();
+        Tensor operator()(const Tensor& x) { return forward(x); }
         Tensor operator()(const Tensor& x, const pair_t& output_size) { return forward(x, output_size); }
-        std::string type_name() const override { return "ConvTranspose2d"; }
+        std::string extra_repr() const override;
+        std::shared_ptr<Module> clone() const override;
 
         const ConvTranspose2dOptions& options() const { return m_options; }
-        const Tensor& weight() const { return m_weight; }
-        const Tensor& bias() const { return m_bias; }
+        Tensor weight() const { return m_weight; }
+        Tensor bias() const { return m_bias; }
         // As torch.nn.ConvTranspose2d: the fans come from the weight's shape, so fan_in is
         // (C_out/groups) * kH * kW here.
         void reset_parameters();

@@ -1,10 +1,11 @@
-// .npy round trips, a file written by NumPy, and corrupt files reported (not trusted).
+// .npy round trips, a file written by NumPy, corrupt files reported (not trusted), atomic saves.
 #include "address_space_limit.hpp"
 
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 using namespace adjoint;
@@ -117,6 +118,27 @@ TEST(Npy, CorruptFilesAreReported)
     EXPECT_NE(error_of(ints).find("only little-endian float32"), std::string::npos) << error_of(ints);
 
     EXPECT_NE(error_of(temp_path("missing.npy")).find("cannot open"), std::string::npos);
+}
+
+TEST(Npy, SaveIntoAMissingFolderFailsWithoutLeavingFiles)
+{
+    const std::string dir = temp_path("no_such_folder");
+    EXPECT_THROW_MESSAGE(std::runtime_error,
+                         "save_npy: cannot create a temporary file next to '" + dir +
+                             "/a.npy': No such file or directory",
+                         save_npy(tensor({1.0}), dir + "/a.npy"));
+}
+
+TEST(Npy, SavingReplacesTheFileAndLeavesNoTemporary)
+{
+    const std::string p = temp_path("replace.npy");
+    save_npy(tensor({1.0, 2.0}), p);
+    save_npy(tensor({3.0}, float64), p);
+    EXPECT_TENSOR_NEAR(load_npy(p), tensor({3.0}, float64), 0.0, 0.0);
+    for (const auto& e : std::filesystem::directory_iterator(::testing::TempDir()))
+    {
+        EXPECT_NE(e.path().filename().string().rfind("adjoint_replace.npy.tmp", 0), 0u) << e.path();
+    }
 }
 
 TEST(Npy, ClaimedSizesAreCheckedAgainstTheFileBeforeAllocating)
