@@ -28,4 +28,6 @@
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/init.hpp>
 #include <adjoint/layers/module.hpp>
+#include <adjoint/layers/pooling.hpp>
 #include <adjoint/layers/summary.hpp>
+#include <adjoint/layers/upsample.hpp>

@@ -42,7 +42,9 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/conv.hpp
   layers/init.hpp
   layers/module.hpp
+  layers/pooling.hpp
   layers/summary.hpp
+  layers/upsample.hpp
 )
 
 # Public but opt-in: installed, deliberately left out of <adjoint/adjoint.hpp> because they
