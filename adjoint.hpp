@@ -12,8 +12,10 @@
 #include <adjoint/core/dtype.hpp>
 #include <adjoint/core/elementwise.hpp>
 #include <adjoint/core/gemm.hpp>
+#include <adjoint/core/interpolate_kernels.hpp>
 #include <adjoint/core/matmul.hpp>
 #include <adjoint/core/npy.hpp>
+#include <adjoint/core/pool_kernels.hpp>
 #include <adjoint/core/print.hpp>
 #include <adjoint/core/random.hpp>
 #include <adjoint/core/reduce.hpp>
@@ -39,4 +41,6 @@
 #include <adjoint/layers/optim/optimizer.hpp>
 #include <adjoint/layers/optim/rmsprop.hpp>
 #include <adjoint/layers/optim/sgd.hpp>
+#include <adjoint/layers/pooling.hpp>
 #include <adjoint/layers/summary.hpp>
+#include <adjoint/layers/upsample.hpp>

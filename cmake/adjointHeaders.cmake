@@ -16,8 +16,10 @@ set(ADJOINT_PUBLIC_HEADERS
   core/dtype.hpp
   core/elementwise.hpp
   core/gemm.hpp
+  core/interpolate_kernels.hpp
   core/matmul.hpp
   core/npy.hpp
+  core/pool_kernels.hpp
   core/print.hpp
   core/random.hpp
   core/reduce.hpp
@@ -32,11 +34,13 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/elementwise.hpp
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
+  autograd/interpolate.hpp
   autograd/linalg.hpp
   autograd/loss.hpp
   autograd/linear.hpp
   autograd/node.hpp
   autograd/ops.hpp
+  autograd/pooling.hpp
   autograd/reduce.hpp
   autograd/shape_ops.hpp
   autograd/tensor.hpp
@@ -54,7 +58,9 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/optim/optimizer.hpp
   layers/optim/rmsprop.hpp
   layers/optim/sgd.hpp
+  layers/pooling.hpp
   layers/summary.hpp
+  layers/upsample.hpp
 )
 
 # Public but opt-in: installed, deliberately left out of <adjoint/adjoint.hpp> because they

@@ -448,4 +448,118 @@ namespace adjoint
         g.dilation_w = p.dilation[1];
         return g;
     }
+
+    std::int64_t pool_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t padding,
+                                    std::int64_t dilation, bool ceil_mode, const char* op, const char* dim)
+    {
+        // The floor rule is the convolution's (which also checks the terms fit in int64).
+        const std::int64_t floor_out = conv_output_extent(in, kernel, stride, padding, padding, dilation, op, dim);
+        if (!ceil_mode)
+        {
+            return floor_out;
+        }
+        const wide span = wide(in) + 2 * wide(padding) - (wide(dilation) * (wide(kernel) - 1) + 1);
+        wide out = floor_div(span + stride - 1, stride) + 1;
+        if ((out - 1) * stride >= wide(in) + padding)
+        {
+            --out;   // the last window would start in the right padding
+        }
+        if (!fits(out))
+        {
+            throw std::invalid_argument(detail::str(op, ": the output size ", wide_str(out), " does not fit in int64"));
+        }
+        return static_cast<std::int64_t>(out);
+    }
+
+    namespace
+    {
+        // "floor((W + 2*padding - dilation*(kW-1) - 1) / stride) + 1 = floor((3 + 2*0 - 1*(5-1) - 1) / 1) + 1 = -1",
+        // "ceil(...)" with ceil_mode.
+        std::string pool_formula(int dim, std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p,
+                                 std::int64_t d, bool ceil_mode)
+        {
+            const char* round = ceil_mode ? "ceil" : "floor";
+            return detail::str(round, "((", k_in_name[dim], " + 2*padding - dilation*(", k_kernel_name[dim],
+                               "-1) - 1) / stride) + 1 = ", round, "((", in, " + 2*", p, " - ", d, "*(", k, "-1) - 1) / ",
+                               s, ") + 1 = ", pool_output_extent(in, k, s, p, d, ceil_mode));
+        }
+    }
+
+    conv_geometry pool2d_geometry(const shape_t& x, const pool2d_params& p, const char* op)
+    {
+        if (x.size() != 3 && x.size() != 4)
+        {
+            throw std::invalid_argument(detail::str(op, ": expected an input of rank 4 (N, C, H, W) or 3 (C, H, W), got shape ",
+                                                    shape_str(x), " (rank ", x.size(), ")"));
+        }
+        const bool batched = x.size() == 4;
+        if (std::any_of(x.begin() + (batched ? 1 : 0), x.end(), [](std::int64_t d) { return d == 0; }))
+        {
+            throw std::invalid_argument(detail::str(op, ": expected C, H and W of at least 1 (only the batch N may be 0), got shape ",
+                                                    shape_str(x)));
+        }
+        const struct
+        {
+            const char* name;
+            const pair_t& value;
+        } at_least_one[] = {{"kernel_size", p.kernel_size}, {"stride", p.stride}, {"dilation", p.dilation}};
+        for (const auto& arg : at_least_one)
+        {
+            if (arg.value[0] < 1 || arg.value[1] < 1)
+            {
+                throw std::invalid_argument(detail::str(op, ": ", arg.name, " must be >= 1 in each dimension, got ",
+                                                        arg.name, "=", pair_str(arg.value)));
+            }
+        }
+        if (p.padding[0] < 0 || p.padding[1] < 0)
+        {
+            throw std::invalid_argument(detail::str(op, ": padding must be >= 0 in each dimension, got padding=",
+                                                    pair_str(p.padding)));
+        }
+        for (int dim = 0; dim < 2; ++dim)
+        {
+            // PyTorch 1.13's rule uses the kernel size, not the dilated extent, so that every
+            // window overlaps the input in the undilated case.
+            if (p.padding[dim] > p.kernel_size[dim] / 2)
+            {
+                throw std::invalid_argument(detail::str(
+                    op, ": padding must be at most half of kernel_size in each dimension, got padding=",
+                    pair_str(p.padding), " and kernel_size=", pair_str(p.kernel_size), " (", k_dim_name[dim], ": ",
+                    p.padding[dim], " > floor(", p.kernel_size[dim], "/2) = ", p.kernel_size[dim] / 2, ")"));
+            }
+        }
+        conv_geometry g;
+        g.n = batched ? x[0] : 1;
+        g.c_in = g.c_out = x[batched ? 1 : 0];
+        g.h = x[batched ? 2 : 1];
+        g.w = x[batched ? 3 : 2];
+        g.kh = p.kernel_size[0];
+        g.kw = p.kernel_size[1];
+        const std::int64_t in[2] = {g.h, g.w};
+        std::int64_t out[2];
+        for (int dim = 0; dim < 2; ++dim)
+        {
+            out[dim] = pool_output_extent(in[dim], p.kernel_size[dim], p.stride[dim], p.padding[dim], p.dilation[dim],
+                                          p.ceil_mode, op, k_dim_name[dim]);
+            if (out[dim] < 1)
+            {
+                throw std::invalid_argument(detail::str(
+                    op, ": expected the pooling window to fit in the padded input, got input shape ", shape_str(x),
+                    " with kernel_size=", pair_str(p.kernel_size), ", stride=", pair_str(p.stride), ", padding=",
+                    pair_str(p.padding), " and dilation=", pair_str(p.dilation), ": output ", k_dim_name[dim], " = ",
+                    pool_formula(dim, in[dim], p.kernel_size[dim], p.stride[dim], p.padding[dim], p.dilation[dim],
+                                 p.ceil_mode),
+                    "; use a smaller kernel_size or dilation, more padding, or a larger input"));
+            }
+        }
+        g.h_out = out[0];
+        g.w_out = out[1];
+        g.stride_h = p.stride[0];
+        g.stride_w = p.stride[1];
+        g.pad_top = p.padding[0];
+        g.pad_left = p.padding[1];
+        g.dilation_h = p.dilation[0];
+        g.dilation_w = p.dilation[1];
+        return g;
+    }
 }

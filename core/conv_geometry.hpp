@@ -1,6 +1,9 @@
 // Convolution geometry: the sizes every conv kernel works with, the two output-size rules
 // and the validation of user arguments against them (messages name the op, the shapes, the
-// rule and the fix). Pure integer arithmetic: no values, no gradients, no kernels here.
+// rule and the fix). Pooling windows are convolution taps without weights, so the pooling
+// output-size rule (with ceil_mode) and its validation live here too, and pooling is driven
+// by the same walker (conv_runs.hpp). Pure integer arithmetic: no values, no gradients, no
+// kernels here.
 #pragma once
 #include <adjoint/core/shape.hpp>
 
@@ -83,4 +86,24 @@ namespace adjoint
     conv_geometry conv_transpose2d_geometry(const shape_t& x, const shape_t& weight,
                                             const std::optional<shape_t>& bias_shape,
                                             const conv_transpose2d_params& params);
+
+    // The pooling size rule, per dimension (PyTorch's): floor((in + 2*pad - dilation*(kernel-1)
+    // - 1) / stride) + 1, or with ceil_mode the same rounded up, minus one when that last window
+    // would start in the right padding (it must start inside the input or the left padding).
+    // Same 128-bit arithmetic and too-large errors as conv_output_extent.
+    std::int64_t pool_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t padding,
+                                    std::int64_t dilation, bool ceil_mode, const char* op = "pool_output_extent",
+                                    const char* dim = nullptr);
+
+    struct pool2d_params
+    {
+        pair_t kernel_size{1, 1}, stride{1, 1}, padding{0, 0}, dilation{1, 1};
+        bool ceil_mode = false;
+    };
+
+    // Validate a pooling input [N, C, H, W] (N may be 0) or [C, H, W] against the params, as
+    // PyTorch 1.13 does, and return the geometry of the windows as a convolution's taps:
+    // n = N (1 unbatched), c_in = c_out = C, kh, kw = kernel_size; weights play no part.
+    // Every failure is a std::invalid_argument naming `op` ("max_pool2d", "avg_pool2d").
+    conv_geometry pool2d_geometry(const shape_t& x, const pool2d_params& params, const char* op);
 }
