@@ -26,6 +26,7 @@ set(ADJOINT_PUBLIC_HEADERS
   core/threads.hpp
   autograd/conv.hpp
   autograd/creation.hpp
+  autograd/custom_op.hpp
   autograd/elementwise.hpp
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
