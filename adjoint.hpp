@@ -24,6 +24,7 @@
 #include <adjoint/autograd/ops.hpp>
 
 #include <adjoint/layers/conv.hpp>
+#include <adjoint/layers/gradcheck_module.hpp>
 #include <adjoint/layers/init.hpp>
 #include <adjoint/layers/module.hpp>
 #include <adjoint/layers/summary.hpp>

@@ -37,6 +37,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/shape_ops.hpp
   autograd/tensor.hpp
   layers/conv.hpp
+  layers/gradcheck_module.hpp
   layers/init.hpp
   layers/module.hpp
   layers/summary.hpp
