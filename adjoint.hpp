@@ -30,6 +30,7 @@
 #include <adjoint/layers/activation.hpp>
 #include <adjoint/layers/checkpoint.hpp>
 #include <adjoint/layers/conv.hpp>
+#include <adjoint/layers/gradcheck_module.hpp>
 #include <adjoint/layers/init.hpp>
 #include <adjoint/layers/linear.hpp>
 #include <adjoint/layers/loss.hpp>

@@ -33,22 +33,37 @@ namespace adjoint
         // Column-major by input element: jac[in_elem * n_out + out_elem].
         using jacobian = std::vector<double>;
 
-        jacobian numerical_jacobian(const tensor_fn& fn, const tensor_list& inputs, std::size_t which,
+        // Writes an element back when it goes out of scope, however the scope is left.
+        class element_restore
+        {
+        public:
+            element_restore(Tensor t, std::int64_t e) : m_t(std::move(t)), m_e(e), m_value(m_t.data().data<double>()[e]) {}
+            ~element_restore() { m_t.mutable_data().data<double>()[m_e] = m_value; }
+            element_restore(const element_restore&) = delete;
+            element_restore& operator=(const element_restore&) = delete;
+            double value() const { return m_value; }
+            void set(double v) { m_t.mutable_data().data<double>()[m_e] = v; }
+
+        private:
+            Tensor m_t;
+            std::int64_t m_e;
+            double m_value;
+        };
+
+        jacobian numerical_jacobian(const std::function<Tensor()>& evaluate, const Tensor& variable,
                                     std::int64_t n_out, double eps)
         {
-            // Grad mode stays on and perturbed inputs keep requires_grad: fn may itself take
+            // Grad mode stays on and the variable keeps requires_grad: evaluate may itself take
             // gradients (gradgradcheck's first-gradient function does).
-            tensor_list perturbed = inputs;
-            const array original = inputs[which].data();
-            const std::int64_t n_in = original.numel();
+            const std::int64_t n_in = variable.numel();
             jacobian jac(static_cast<std::size_t>(n_in * n_out));
             for (std::int64_t e = 0; e < n_in; ++e)
             {
+                element_restore element(variable, e);
                 auto eval = [&](double delta) {
-                    array a = original.clone();
-                    a.data<double>()[e] += delta;
-                    perturbed[which] = Tensor(a, inputs[which].requires_grad());
-                    return fn(perturbed).data().to(float64).to_vector();
+                    // original + delta each time, never += delta: no drift, and the restore is exact
+                    element.set(element.value() + delta);
+                    return evaluate().data().to(float64).to_vector();
                 };
                 const auto plus = eval(eps);
                 const auto minus = eval(-eps);
@@ -60,19 +75,13 @@ namespace adjoint
             return jac;
         }
 
-        std::vector<jacobian> analytical_jacobians(const Tensor& out, const tensor_list& inputs,
-                                                   const std::vector<std::size_t>& which)
+        std::vector<jacobian> analytical_jacobians(const Tensor& out, const tensor_list& wrt)
         {
             const std::int64_t n_out = out.numel();
-            tensor_list wrt;
-            for (auto w : which)
-            {
-                wrt.push_back(inputs[w]);
-            }
             std::vector<jacobian> jacs;
-            for (auto w : which)
+            for (const auto& w : wrt)
             {
-                jacs.emplace_back(static_cast<std::size_t>(inputs[w].numel() * n_out));
+                jacs.emplace_back(static_cast<std::size_t>(w.numel() * n_out));
             }
             for (std::int64_t o = 0; o < n_out; ++o)
             {
@@ -80,7 +89,7 @@ namespace adjoint
                 onehot.data<double>()[o] = 1.0;
                 const tensor_list grads = grad({out}, wrt, {Tensor(onehot)}, /*retain_graph=*/true,
                                                /*create_graph=*/false, /*allow_unused=*/true);
-                for (std::size_t k = 0; k < which.size(); ++k)
+                for (std::size_t k = 0; k < wrt.size(); ++k)
                 {
                     if (!grads[k].defined())
                     {
@@ -121,34 +130,32 @@ namespace adjoint
         }
     }
 
-    gradcheck_result gradcheck(const tensor_fn& fn, const tensor_list& inputs, const gradcheck_options& options)
+    gradcheck_result detail::check_jacobians(const char* op, const std::function<Tensor()>& evaluate,
+                                             const std::vector<gradcheck_variable>& variables,
+                                             const gradcheck_options& options)
     {
-        check_inputs("gradcheck", inputs);
-        const Tensor out = fn(inputs);
-        if (out.dtype() != float64)
+        const Tensor out = evaluate();
+        if (!out.defined() || out.dtype() != float64)
         {
-            throw std::invalid_argument(detail::str("gradcheck: the function must return float64, got ",
-                                                    dtype_name(out.dtype())));
-        }
-        std::vector<std::size_t> which;
-        for (std::size_t i = 0; i < inputs.size(); ++i)
-        {
-            if (inputs[i].defined() && inputs[i].requires_grad())
-            {
-                which.push_back(i);
-            }
+            throw std::invalid_argument(detail::str(op, ": the function must return float64, got ",
+                                                    out.defined() ? dtype_name(out.dtype()) : "an undefined tensor"));
         }
         if (!out.requires_grad())
         {
-            return {false, "gradcheck: the output does not require grad: the function is not differentiable "
-                           "with respect to any input (or ran under no_grad_guard)"};
+            return {false, detail::str(op, ": the output does not require grad: the function is not differentiable "
+                                           "with respect to any input (or ran under no_grad_guard)")};
         }
-        const auto analytical = analytical_jacobians(out, inputs, which);
-        const std::int64_t n_out = out.numel();
-        for (std::size_t k = 0; k < which.size(); ++k)
+        tensor_list wrt;
+        for (const auto& v : variables)
         {
-            const std::size_t i = which[k];
-            const auto numerical = numerical_jacobian(fn, inputs, i, n_out, options.eps);
+            wrt.push_back(v.tensor);
+        }
+        const auto analytical = analytical_jacobians(out, wrt);
+        const std::int64_t n_out = out.numel();
+        for (std::size_t k = 0; k < variables.size(); ++k)
+        {
+            const gradcheck_variable& var = variables[k];
+            const auto numerical = numerical_jacobian(evaluate, var.tensor, n_out, options.eps);
             const auto& a = analytical[k];
             double worst_excess = 0.0;
             std::size_t worst = 0;
@@ -170,25 +177,43 @@ namespace adjoint
                 const std::int64_t out_elem = static_cast<std::int64_t>(j) % n_out;
                 std::ostringstream s;
                 s.precision(10);
-                s << "d output" << index_str(out_elem, out.shape()) << " / d input" << i
-                  << index_str(in_elem, inputs[i].shape()) << ": analytical " << a[j] << ", numerical "
+                s << "d output" << index_str(out_elem, out.shape()) << " / d " << var.symbol
+                  << index_str(in_elem, var.tensor.shape()) << ": analytical " << a[j] << ", numerical "
                   << numerical[j];
                 return s.str();
             };
             if (analytical_zero && !numerical_zero)
             {
-                return {false, detail::str("gradcheck: input ", i, " of shape ", shape_str(inputs[i].shape()),
+                return {false, detail::str(op, ": ", var.label, " of shape ", shape_str(var.tensor.shape()),
                                            ": the analytical gradient is all zero but the numerical one is not (",
                                            describe(worst), ")")};
             }
             if (worst_excess > 0.0)
             {
-                return {false, detail::str("gradcheck: input ", i, " of shape ", shape_str(inputs[i].shape()),
+                return {false, detail::str(op, ": ", var.label, " of shape ", shape_str(var.tensor.shape()),
                                            ": Jacobian mismatch beyond atol=", options.atol, ", rtol=", options.rtol,
                                            "; worst element ", describe(worst))};
             }
         }
         return {};
+    }
+
+    gradcheck_result gradcheck(const tensor_fn& fn, const tensor_list& inputs, const gradcheck_options& options)
+    {
+        check_inputs("gradcheck", inputs);
+        // The checked inputs are replaced by copies, which the check perturbs in place: the
+        // caller's tensors (and any graph that saved them) are left alone.
+        tensor_list work = inputs;
+        std::vector<detail::gradcheck_variable> variables;
+        for (std::size_t i = 0; i < inputs.size(); ++i)
+        {
+            if (inputs[i].defined() && inputs[i].requires_grad())
+            {
+                work[i] = Tensor(inputs[i].data().clone(), true);
+                variables.push_back({work[i], detail::str("input ", i), detail::str("input", i)});
+            }
+        }
+        return detail::check_jacobians("gradcheck", [&] { return fn(work); }, variables, options);
     }
 
     gradcheck_result gradgradcheck(const tensor_fn& fn, const tensor_list& inputs, const gradcheck_options& options)

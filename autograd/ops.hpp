@@ -4,6 +4,7 @@
 #include <adjoint/autograd/conv.hpp>
 #include <adjoint/autograd/creation.hpp>
 #include <adjoint/autograd/dropout.hpp>
+#include <adjoint/autograd/custom_op.hpp>
 #include <adjoint/autograd/elementwise.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/autograd/interpolate.hpp>

@@ -31,6 +31,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/conv.hpp
   autograd/creation.hpp
   autograd/dropout.hpp
+  autograd/custom_op.hpp
   autograd/elementwise.hpp
   autograd/grad_mode.hpp
   autograd/gradcheck.hpp
@@ -46,6 +47,7 @@ set(ADJOINT_PUBLIC_HEADERS
   autograd/tensor.hpp
   layers/checkpoint.hpp
   layers/conv.hpp
+  layers/gradcheck_module.hpp
   layers/init.hpp
   layers/loss.hpp
   layers/metrics.hpp

@@ -80,25 +80,55 @@ namespace adjoint::testing
                                              << ", expected " << shape_str(shape);
     }
 
+    namespace
+    {
+        ::testing::AssertionResult report(const char* what, const char* subject, const gradcheck_result& r)
+        {
+            if (r.ok)
+            {
+                return ::testing::AssertionSuccess();
+            }
+            return ::testing::AssertionFailure() << what << " of " << subject << " failed: " << r.message;
+        }
+    }
+
     ::testing::AssertionResult gradcheck_passes(const char* fn_expr, const char*, const tensor_fn& fn,
                                                 const tensor_list& inputs)
     {
-        const auto r = gradcheck(fn, inputs);
-        if (r.ok)
-        {
-            return ::testing::AssertionSuccess();
-        }
-        return ::testing::AssertionFailure() << "gradcheck of " << fn_expr << " failed: " << r.message;
+        return report("gradcheck", fn_expr, gradcheck(fn, inputs));
     }
 
     ::testing::AssertionResult gradgradcheck_passes(const char* fn_expr, const char*, const tensor_fn& fn,
                                                     const tensor_list& inputs)
     {
-        const auto r = gradgradcheck(fn, inputs);
-        if (r.ok)
-        {
-            return ::testing::AssertionSuccess();
-        }
-        return ::testing::AssertionFailure() << "gradgradcheck of " << fn_expr << " failed: " << r.message;
+        return report("gradgradcheck", fn_expr, gradgradcheck(fn, inputs));
+    }
+
+    ::testing::AssertionResult gradcheck_with_passes(const char*, const char* fn_expr, const char*,
+                                                     const gradcheck_options& options, const tensor_fn& fn,
+                                                     const tensor_list& inputs)
+    {
+        return report("gradcheck", fn_expr, gradcheck(fn, inputs, options));
+    }
+
+    ::testing::AssertionResult gradgradcheck_with_passes(const char*, const char* fn_expr, const char*,
+                                                         const gradcheck_options& options, const tensor_fn& fn,
+                                                         const tensor_list& inputs)
+    {
+        return report("gradgradcheck", fn_expr, gradgradcheck(fn, inputs, options));
+    }
+
+    ::testing::AssertionResult module_gradcheck_passes(const char* module_expr, const char*, const char*,
+                                                       Module& module, const tensor_fn& fn, const tensor_list& inputs)
+    {
+        return report("gradcheck_module", module_expr, gradcheck_module(module, fn, inputs));
+    }
+
+    ::testing::AssertionResult module_gradcheck_with_passes(const char*, const char* module_expr, const char*,
+                                                            const char*, const gradcheck_options& options,
+                                                            Module& module, const tensor_fn& fn,
+                                                            const tensor_list& inputs)
+    {
+        return report("gradcheck_module", module_expr, gradcheck_module(module, fn, inputs, options));
     }
 }
