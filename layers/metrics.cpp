@@ -15,16 +15,7 @@ namespace adjoint
     {
         const double nan = std::numeric_limits<double>::quiet_NaN();
 
-        std::string position_str(std::int64_t flat, const shape_t& shape)
-        {
-            shape_t index(shape.size());
-            for (std::size_t i = shape.size(); i-- > 0;)
-            {
-                index[i] = flat % shape[i];
-                flat /= shape[i];
-            }
-            return shape_str(index);
-        }
+        std::string position_str(std::int64_t flat, const shape_t& shape) { return shape_str(unravel_index(flat, shape)); }
 
         double mean_of_defined(const Tensor& scores)
         {
