@@ -87,17 +87,21 @@ namespace adjoint
                                 "; add the batch axis with unsqueeze(x, 0) for a single image"));
             }
             const bool tracking = m_options.track_running_stats();
-            if (is_training() && tracking)
-            {
-                no_grad_guard off;
-                // add_ is for floating tensors; the count is int64, as torch's.
-                m_num_batches_tracked.fill_(m_num_batches_tracked.item() + 1.0);
-            }
+            const bool counting = is_training() && tracking;
+            // The count including this batch, as momentum = nullopt needs it; stored only once
+            // batch_norm has accepted the input, so a rejected batch is not counted.
+            const Tensor count = counting ? scalar(m_num_batches_tracked.item() + 1.0, int64) : m_num_batches_tracked;
             // PyTorch's rule: batch statistics in training, and in eval too when none are tracked
             // (the running-stat tensors are then undefined, so nothing is updated); batch_norm
             // updates the running ones whenever it is given them in training.
-            return batch_norm(x, m_running_mean, m_running_var, m_weight, m_bias, is_training() || !tracking,
-                              m_options.momentum(), m_options.eps(), m_num_batches_tracked);
+            Tensor y = batch_norm(x, m_running_mean, m_running_var, m_weight, m_bias, is_training() || !tracking,
+                                  m_options.momentum(), m_options.eps(), count);
+            if (counting)
+            {
+                no_grad_guard off;
+                m_num_batches_tracked.copy_(count);   // in place: the handle in state_dict() stays valid
+            }
+            return y;
         });
     }
 
