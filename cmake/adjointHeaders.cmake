@@ -28,6 +28,7 @@ set(ADJOINT_PUBLIC_HEADERS
   core/shape_kernels.hpp
   core/threads.hpp
   autograd/activation.hpp
+  autograd/batch_norm.hpp
   autograd/conv.hpp
   autograd/creation.hpp
   autograd/dropout.hpp
@@ -52,6 +53,7 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/loss.hpp
   layers/metrics.hpp
   layers/activation.hpp
+  layers/batch_norm.hpp
   layers/linear.hpp
   layers/module.hpp
   layers/optim/adam.hpp
@@ -82,6 +84,7 @@ set(ADJOINT_TESTING_HEADERS
 set(ADJOINT_INTERNAL_HEADERS
   autograd/loss_detail.hpp # argument checks and the reduction shared by the loss files
   core/atomic_file.hpp     # temp file, fsync, rename: the savers of npy.cpp and safetensors.cpp
+  core/batch_norm_kernels.hpp # channel moments and the normalising affine map (batch_norm.cpp)
   core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
   core/conv_runs.hpp       # the tap walker behind every conv kernel
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
