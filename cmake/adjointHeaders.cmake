@@ -79,6 +79,16 @@ set(ADJOINT_TESTING_HEADERS
   testing/testing.hpp
 )
 
+# The adjoint::distributed component (data-parallel training over MPI, built only when MPI
+# is found); installed with that component, never reached from <adjoint/adjoint.hpp>.
+set(ADJOINT_DISTRIBUTED_HEADERS
+  layers/distributed/data_parallel.hpp
+  layers/distributed/distributed.hpp
+  layers/distributed/metrics.hpp
+  layers/distributed/process_group.hpp
+  layers/distributed/sampler.hpp
+)
+
 # Internal: used only by the library's own .cpp files, never installed. They stay
 # reachable as <adjoint/core/...> in the build tree, which the .cpp files rely on.
 set(ADJOINT_INTERNAL_HEADERS
@@ -100,13 +110,13 @@ function(adjoint_check_header_lists source_dir)
     ${source_dir}/core/*.hpp ${source_dir}/autograd/*.hpp
     ${source_dir}/layers/*.hpp ${source_dir}/testing/*.hpp)
   set(listed ${ADJOINT_PUBLIC_HEADERS} ${ADJOINT_OPT_IN_HEADERS}
-    ${ADJOINT_TESTING_HEADERS} ${ADJOINT_INTERNAL_HEADERS})
+    ${ADJOINT_TESTING_HEADERS} ${ADJOINT_DISTRIBUTED_HEADERS} ${ADJOINT_INTERNAL_HEADERS})
   set(problems "")
   foreach(header IN LISTS found)
     list(FIND listed ${header} at)
     if(at EQUAL -1)
       string(APPEND problems "  ${header} is in no list: public (installed, and included by "
-        "adjoint.hpp), opt-in, testing, or internal (never installed)?\n")
+        "adjoint.hpp), opt-in, testing, distributed, or internal (never installed)?\n")
     endif()
   endforeach()
   set(seen "")

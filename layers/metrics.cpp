@@ -106,6 +106,31 @@ namespace adjoint
         }
     }
 
+    void confusion_matrix::merge(const Tensor& counts)
+    {
+        const shape_t expected{m_classes, m_classes};
+        if (!counts.defined() || counts.dtype() != int64 || counts.shape() != expected)
+        {
+            throw std::invalid_argument(detail::str(
+                "confusion_matrix.merge: counts must be int64 of shape ", shape_str(expected), ", got ",
+                counts.defined() ? dtype_name(counts.dtype()) : "undefined", " ",
+                counts.defined() ? shape_str(counts.shape()) : ""));
+        }
+        const std::int64_t* c = counts.data().data<std::int64_t>();
+        for (std::size_t i = 0; i < m_counts.size(); ++i)
+        {
+            if (c[i] < 0)
+            {
+                throw std::invalid_argument(
+                    detail::str("confusion_matrix.merge: counts must not be negative, got ", c[i], " at flat index ", i));
+            }
+        }
+        for (std::size_t i = 0; i < m_counts.size(); ++i)
+        {
+            m_counts[i] += c[i];
+        }
+    }
+
     void confusion_matrix::reset() { std::fill(m_counts.begin(), m_counts.end(), 0); }
 
     Tensor confusion_matrix::counts() const
