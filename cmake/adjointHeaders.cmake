@@ -10,6 +10,7 @@
 # Public, and reachable from <adjoint/adjoint.hpp> (the install test checks both).
 set(ADJOINT_PUBLIC_HEADERS
   core/activation_kernels.hpp
+  core/allocator.hpp
   core/array.hpp
   core/conv_geometry.hpp
   core/conv_kernels.hpp

@@ -261,7 +261,34 @@ namespace adjoint::kernels
                 // Written as 1/(1+exp(-x)) it overflows harmlessly to 0 for very negative x.
                 case unary_op::sigmoid: o = one / (one + xt::exp(-a)); break;
                 case unary_op::tanh: o = xt::tanh(a); break;
-                case unary_op::step: o = xt::where(a > zero, one, zero); break;
+                case unary_op::step:
+                {
+                    // A plain loop: the comparison becomes a vector mask (xt::where here
+                    // compiled to a branch per element, 4.4 ns on random signs).
+                    const T* src = x.data<T>();
+                    T* dst = out.data<T>();
+                    for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
+                    {
+                        dst[i] = static_cast<T>(src[i] > zero);
+                    }
+                    break;
+                }
+            }
+        });
+        return out;
+    }
+
+    array relu_backward(const array& g, const array& y)
+    {
+        array out = array::empty(y.shape(), y.dtype());
+        detail::dispatch_floating(y.dtype(), "relu", [&](auto t) {
+            using T = decltype(t);
+            const T* gs = g.data<T>();
+            const T* ys = y.data<T>();
+            T* dst = out.data<T>();
+            for (std::int64_t i = 0, n = y.numel(); i < n; ++i)
+            {
+                dst[i] = gs[i] * static_cast<T>(ys[i] > T(0));   // branch-free: a vector compare and multiply
             }
         });
         return out;
