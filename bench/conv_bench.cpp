@@ -332,7 +332,9 @@ namespace
         }
         __m512 s = acc[0];
         for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, acc[i]);
-        return static_cast<double>(_mm512_reduce_add_ps(s));
+        float v[16];
+        _mm512_storeu_ps(v, s);
+        return static_cast<double>(v[0] + v[15]);
     }
 
     __attribute__((target("avx2,fma"))) double fma_loop_avx2(long iters)
