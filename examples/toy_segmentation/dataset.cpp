@@ -103,17 +103,17 @@ namespace adjoint::examples
             std::int64_t vx[3] = {}, vy[3] = {};
             if (kind == 0)
             {
-                r = 2 * rng.between(std::max(2, size / 12), std::max(3, size / 6));
+                r = 2 * rng.between(std::max(2, size / 10), std::max(3, size / 5));
             }
             else if (kind == 1)
             {
-                hw = 2 * rng.between(std::max(2, size / 12), std::max(3, size / 6));
-                hh = 2 * rng.between(std::max(2, size / 12), std::max(3, size / 6));
+                hw = 2 * rng.between(std::max(2, size / 10), std::max(3, size / 5));
+                hh = 2 * rng.between(std::max(2, size / 10), std::max(3, size / 5));
             }
             else
             {
                 // Three corners in a box around the centre, redrawn while the triangle is thin.
-                const std::int64_t half = 2 * rng.between(std::max(3, size / 8), std::max(4, size / 5));
+                const std::int64_t half = 2 * rng.between(std::max(3, size / 7), std::max(4, size / 4));
                 for (int tries = 0; tries < 50; ++tries)
                 {
                     for (int v = 0; v < 3; ++v)
@@ -162,7 +162,7 @@ namespace adjoint::examples
         {
             for (std::uint8_t* c : {&p.r, &p.g, &p.b})
             {
-                *c = static_cast<std::uint8_t>(std::clamp<std::int64_t>(*c + rng.between(-28, 28), 0, 255));
+                *c = static_cast<std::uint8_t>(std::clamp<std::int64_t>(*c + rng.between(-20, 20), 0, 255));
             }
         }
         return s;

@@ -394,7 +394,7 @@ namespace adjoint::examples
                 }
                 else if (step + 1 == steps && !cfg.quiet)
                 {
-                    log << line << "\n";
+                    log << line << std::endl;
                 }
             }
             if (tty)
@@ -426,7 +426,7 @@ namespace adjoint::examples
                 }
                 summary << ")";
             }
-            log << summary.str() << "\n";
+            log << summary.str() << std::endl;
 
             // Files: metrics and pictures first, then the checkpoints (atomic writes).
             write_metrics(history, data, cfg.classes, out / "metrics.csv");
@@ -516,7 +516,14 @@ namespace adjoint::examples
         model.eval();
         no_grad_guard no_grad;
         const Tensor x = image_tensor(images);
+        std::vector<std::size_t> all(data.validation.size());
+        for (std::size_t i = 0; i < all.size(); ++i)
+        {
+            all[i] = i;
+        }
+        const batch b = make_batch(data.validation, all, cfg.classes);
         fs::create_directories(dir);
+        save_npy(cfg.classes ? b.target.to(float32) : squeeze(b.target, 1), (fs::path(dir) / "masks.npy").string());
         save_npy(x, (fs::path(dir) / "images.npy").string());
         save_npy(model(x), (fs::path(dir) / "logits.npy").string());
         log << "wrote " << images.size() << " validation images and their logits to " << dir << "\n";

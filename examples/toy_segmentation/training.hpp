@@ -46,8 +46,8 @@ namespace adjoint::examples
     // next to `image`; returns the mask's path.
     std::string predict(const std::string& image, const std::string& checkpoint_path, std::ostream& log);
 
-    // Writes images.npy (float32 [N, 3, H, W]) and logits.npy (float32 [N, C, H, W]) of the
-    // checkpoint's validation set into dir.
+    // Writes images.npy (float32 [N, 3, H, W]), masks.npy (float32 [N, H, W], class indices)
+    // and logits.npy (float32 [N, C, H, W]) of the checkpoint's validation set into dir.
     void dump_validation(const std::string& checkpoint_path, const std::string& dir, std::ostream& log);
 
     // The data set a configuration trains on (synthetic or cfg.data).
