@@ -15,10 +15,10 @@ namespace adjoint::examples
 {
     struct run_config
     {
-        int epochs = 12;
-        int batch_size = 16;
+        int epochs = 24;
+        int batch_size = 8;
         int image_size = 64;
-        int train_size = 480;
+        int train_size = 512;
         int val_size = 64;
         double lr = 1e-3;
         int threads = 0;   // 0: leave adjoint's default
