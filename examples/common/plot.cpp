@@ -143,7 +143,8 @@ namespace adjoint::examples
         {
             y_lo -= 0.5, y_hi += 0.5;
         }
-        const std::vector<double> x_ticks = nice_ticks(x_lo, x_hi, 6), y_ticks = nice_ticks(y_lo, y_hi, 5);
+        const std::vector<double> x_ticks = nice_ticks(x_lo, x_hi, 6);
+        std::vector<double> y_ticks = nice_ticks(y_lo, y_hi, 5);
         // Widen the y range to whole ticks so the curve never touches the frame unlabelled.
         const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1.0;
         y_lo = std::min(y_lo, y_ticks.front());
@@ -152,6 +153,7 @@ namespace adjoint::examples
         {
             y_lo = std::floor(y_lo / y_step + 1e-9) * y_step;
             y_hi = std::ceil(y_hi / y_step - 1e-9) * y_step;
+            y_ticks = nice_ticks(y_lo, y_hi, 5);   // the widened range's ends get labels too
         }
 
         rgb_image image(width, height);
