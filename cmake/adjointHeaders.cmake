@@ -88,6 +88,7 @@ set(ADJOINT_DISTRIBUTED_HEADERS
   layers/distributed/metrics.hpp
   layers/distributed/process_group.hpp
   layers/distributed/sampler.hpp
+  layers/distributed/sync_batch_norm.hpp
 )
 
 # Internal: used only by the library's own .cpp files, never installed. They stay

@@ -1,0 +1,266 @@
+// SyncBatchNorm (see sync_batch_norm.hpp): the per-channel sums behind the global statistics,
+// the two all-reduces, the running-stat update, and one recorded op whose backward sits right
+// under its forward. Layout [n, c, s] (spatial dims flattened), each sample's channel plane
+// one contiguous run of s values, as in core/batch_norm_kernels. The normalisation itself is
+// kernels::batch_norm_transform; eval and the no-sync cases are autograd's batch_norm.
+#include <adjoint/autograd/batch_norm.hpp>
+#include <adjoint/autograd/creation.hpp>
+#include <adjoint/autograd/grad_mode.hpp>
+#include <adjoint/autograd/node.hpp>
+#include <adjoint/core/batch_norm_kernels.hpp>
+#include <adjoint/core/xt.hpp>
+#include <adjoint/layers/distributed/sync_batch_norm.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+namespace adjoint::distributed
+{
+    namespace
+    {
+        struct layout
+        {
+            std::int64_t n, c, s;
+        };
+
+        layout layout_of(const array& x)
+        {
+            const std::int64_t n = x.size(0), c = x.size(1);
+            return {n, c, n * c != 0 ? x.numel() / (n * c) : 0};
+        }
+
+        // f(ch, value_index) over every value of channel ch, in memory order.
+        template <class F>
+        void for_each_in_channel(const layout& l, std::int64_t ch, F&& f)
+        {
+            for (std::int64_t i = 0; i < l.n; ++i)
+            {
+                const std::int64_t base = (i * l.c + ch) * l.s;
+                for (std::int64_t e = 0; e < l.s; ++e)
+                {
+                    f(base + e);
+                }
+            }
+        }
+
+        // A float64 [k] tensor over `values`, summed over the ranks in place, read back.
+        void all_reduce_sum(const process_group& group, std::vector<double>& values)
+        {
+            Tensor t = from_vector(values, {static_cast<std::int64_t>(values.size())}, float64);
+            group.all_reduce(t, reduce_op::sum);
+            values = t.to_vector();
+        }
+
+        array channel_array(const std::vector<double>& values, adjoint::dtype dt)
+        {
+            return from_vector(values, {static_cast<std::int64_t>(values.size())}, dt).data();
+        }
+    }
+
+    SyncBatchNorm::SyncBatchNorm(const BatchNorm2dOptions& options, const process_group& group)
+        : m_options(options), m_group(&group)
+    {
+        const std::int64_t c = m_options.num_features();
+        if (c < 1)
+        {
+            throw std::invalid_argument(detail::str("SyncBatchNorm: num_features must be >= 1, got ", c));
+        }
+        m_weight = register_parameter("weight", m_options.affine() ? ones({c}) : Tensor());
+        m_bias = register_parameter("bias", m_options.affine() ? zeros({c}) : Tensor());
+        if (m_options.track_running_stats())
+        {
+            m_running_mean = register_buffer("running_mean", zeros({c}));
+            m_running_var = register_buffer("running_var", ones({c}));
+            m_num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, int64));
+        }
+    }
+
+    void SyncBatchNorm::reset_running_stats()
+    {
+        if (m_options.track_running_stats())
+        {
+            no_grad_guard off;
+            m_running_mean.zero_();
+            m_running_var.fill_(1.0);
+            m_num_batches_tracked.zero_();
+        }
+    }
+
+    void SyncBatchNorm::reset_parameters()
+    {
+        reset_running_stats();
+        if (m_options.affine())
+        {
+            no_grad_guard off;
+            m_weight.fill_(1.0);
+            m_bias.zero_();
+        }
+    }
+
+    Tensor SyncBatchNorm::forward(const Tensor& x)
+    {
+        return guarded([&] {
+            if (!x.defined() || x.dim() < 2)
+            {
+                throw std::invalid_argument(detail::str("SyncBatchNorm: expected at least 2D input [N, C, ...], got ",
+                                                        x.defined() ? "size " + shape_str(x.shape()) : "none"));
+            }
+            if (x.size(1) != m_options.num_features())
+            {
+                throw std::invalid_argument(detail::str("SyncBatchNorm: expected ", m_options.num_features(),
+                                                        " channels (num_features), got input of size ",
+                                                        shape_str(x.shape())));
+            }
+            detail::check_same_dtype("SyncBatchNorm", {x, m_weight, m_bias, m_running_mean, m_running_var});
+            if (!is_training())
+            {
+                // PyTorch's rule, without communication: running statistics when tracked, else
+                // the rank's own batch.
+                const bool tracking = m_options.track_running_stats();
+                return batch_norm(x, m_running_mean, m_running_var, m_weight, m_bias, !tracking,
+                                  m_options.momentum(), m_options.eps());
+            }
+            return synced_forward(x);
+        });
+    }
+
+    Tensor SyncBatchNorm::synced_forward(const Tensor& x)
+    {
+        const layout l = layout_of(x.data());
+        const std::int64_t c = l.c;
+        // [sum_0 .. sum_{C-1}, sumsq_0 .. sumsq_{C-1}, count], accumulated in double.
+        std::vector<double> stats(static_cast<std::size_t>(2 * c + 1), 0.0);
+        detail::dispatch_floating(x.dtype(), "SyncBatchNorm", [&](auto t) {
+            using T = decltype(t);
+            const T* xs = x.data().data<T>();
+            for (std::int64_t ch = 0; ch < c; ++ch)
+            {
+                double s = 0.0, q = 0.0;
+                for_each_in_channel(l, ch, [&](std::int64_t k) {
+                    const double v = static_cast<double>(xs[k]);
+                    s += v;
+                    q += v * v;
+                });
+                stats[ch] = s;
+                stats[c + ch] = q;
+            }
+        });
+        stats[2 * c] = static_cast<double>(l.n * l.s);
+        all_reduce_sum(*m_group, stats);
+
+        // Every rank has the same count now, so every rank throws here together (no rank is
+        // left waiting in the next collective).
+        const double count = stats[2 * c];
+        if (count <= 1.0)
+        {
+            throw std::invalid_argument(detail::str("SyncBatchNorm: expected more than 1 value per channel when ",
+                                                    "training over all ", m_group->size(), " ranks, got ", count,
+                                                    " (input size on this rank ", shape_str(x.shape()), ")"));
+        }
+        std::vector<double> mean(c), var(c), invstd(c), var_unbiased(c);
+        for (std::int64_t ch = 0; ch < c; ++ch)
+        {
+            mean[ch] = stats[ch] / count;
+            // E[x^2] - E[x]^2 in double; clamped, since rounding can take it just below 0.
+            var[ch] = std::max(stats[c + ch] / count - mean[ch] * mean[ch], 0.0);
+            var_unbiased[ch] = var[ch] * count / (count - 1.0);
+            invstd[ch] = 1.0 / std::sqrt(var[ch] + m_options.eps());
+        }
+
+        if (m_options.track_running_stats())
+        {
+            no_grad_guard off;
+            const double batches = m_num_batches_tracked.item() + 1.0;
+            const double factor = m_options.momentum() ? *m_options.momentum() : 1.0 / batches;
+            m_running_mean.mul_(1.0 - factor).add_(from_vector(mean, {c}, x.dtype()), factor);
+            m_running_var.mul_(1.0 - factor).add_(from_vector(var_unbiased, {c}, x.dtype()), factor);
+            m_num_batches_tracked.fill_(batches);
+        }
+
+        array y = kernels::batch_norm_transform(x.data(), channel_array(mean, x.dtype()),
+                                                channel_array(var, x.dtype()),
+                                                m_weight.defined() ? m_weight.data() : array(),
+                                                m_bias.defined() ? m_bias.data() : array(), m_options.eps());
+        const process_group* group = m_group;
+        const Tensor weight = m_weight;
+        return detail::record(
+            std::move(y), "sync_batch_norm", {x, m_weight, m_bias},
+            [x, weight, mean, invstd, count, group](const Tensor& g, const std::vector<bool>& needs) -> tensor_list {
+                if (is_grad_enabled())
+                {
+                    throw std::logic_error("SyncBatchNorm: double backward (create_graph = true) is not supported: "
+                                           "the all-reduced sums are not differentiable; use BatchNorm2d for it");
+                }
+                // With x-hat = (x - mean) * invstd, sums over this rank's values of channel ch:
+                //   gb = sum(g), gw = sum(g * x-hat), and with the sums over ALL ranks (G, H)
+                //   gx = w * invstd * (g - G / count - x-hat * H / count).
+                const layout l = layout_of(x.data());
+                const std::int64_t c = l.c;
+                std::vector<double> sums(static_cast<std::size_t>(2 * c), 0.0);   // [sum g, sum g * x-hat]
+                array gx;
+                detail::dispatch_floating(x.dtype(), "SyncBatchNorm", [&](auto t) {
+                    using T = decltype(t);
+                    const T* xs = x.data().data<T>();
+                    const T* gs = g.data().data<T>();
+                    for (std::int64_t ch = 0; ch < c; ++ch)
+                    {
+                        double sg = 0.0, sgx = 0.0;
+                        for_each_in_channel(l, ch, [&](std::int64_t k) {
+                            const double gv = static_cast<double>(gs[k]);
+                            sg += gv;
+                            sgx += gv * (static_cast<double>(xs[k]) - mean[ch]) * invstd[ch];
+                        });
+                        sums[ch] = sg;
+                        sums[c + ch] = sgx;
+                    }
+                });
+                Tensor gw, gb;
+                if (needs[1])
+                {
+                    gw = from_vector(std::vector<double>(sums.begin() + c, sums.end()), {c}, x.dtype());
+                }
+                if (needs[2])
+                {
+                    gb = from_vector(std::vector<double>(sums.begin(), sums.begin() + c), {c}, x.dtype());
+                }
+                if (!needs[0])
+                {
+                    return {Tensor(), gw, gb};
+                }
+                std::vector<double> global = sums;
+                all_reduce_sum(*group, global);
+                gx = array::empty(x.shape(), x.dtype(), "SyncBatchNorm");
+                detail::dispatch_floating(x.dtype(), "SyncBatchNorm", [&](auto t) {
+                    using T = decltype(t);
+                    const T* xs = x.data().data<T>();
+                    const T* gs = g.data().data<T>();
+                    const T* ws = weight.defined() ? weight.data().data<T>() : nullptr;
+                    T* out = gx.data<T>();
+                    for (std::int64_t ch = 0; ch < c; ++ch)
+                    {
+                        const double scale = (ws ? static_cast<double>(ws[ch]) : 1.0) * invstd[ch];
+                        const double mean_g = global[ch] / count, mean_gx = global[c + ch] / count;
+                        for_each_in_channel(l, ch, [&](std::int64_t k) {
+                            const double xhat = (static_cast<double>(xs[k]) - mean[ch]) * invstd[ch];
+                            out[k] = static_cast<T>(scale * (static_cast<double>(gs[k]) - mean_g - xhat * mean_gx));
+                        });
+                    }
+                });
+                return {Tensor(std::move(gx)), gw, gb};
+            },
+            detail::saves::only({0, 1}));
+    }
+
+    std::shared_ptr<Module> SyncBatchNorm::clone() const
+    {
+        return clone_into(*this, std::make_shared<SyncBatchNorm>(m_options, *m_group));
+    }
+
+    std::string SyncBatchNorm::extra_repr() const
+    {
+        // BatchNorm2d's text for the same options: one implementation of PyTorch's printing.
+        return BatchNorm2d(m_options).extra_repr();
+    }
+}

@@ -1,0 +1,61 @@
+// SyncBatchNorm: torch.nn.SyncBatchNorm over a process_group. In training every rank
+// normalises with the statistics of the GLOBAL batch (the union of the ranks' batches): the
+// per-channel sum and sum of squares and the value count are all-reduced (one MPI_Allreduce
+// of 2C + 1 doubles), and the backward all-reduces the per-channel sums of dy and dy * x-hat
+// (2C doubles), so the input gradient is that of one process holding the whole batch. The
+// running statistics are updated on every rank with the global mean and the global UNBIASED
+// variance, so they stay equal across ranks. Eval uses the running statistics (or, without
+// track_running_stats, the rank's own batch, as PyTorch) and never communicates.
+//
+// Parameters and buffers are BatchNorm2d's, under the same state_dict keys (weight, bias,
+// running_mean, running_var, num_batches_tracked): a model can swap BatchNorm2d and
+// SyncBatchNorm and load the same checkpoint. The options are BatchNorm2dOptions.
+//
+// Gradients: as PyTorch, rank r's input gradient is d(sum over ranks of the losses)/dx_r,
+// and weight / bias get the rank's own sums (DistributedDataParallel then averages them).
+// Not here: double backward (create_graph through the all-reduce throws std::logic_error),
+// a convert_sync_batchnorm that swaps the layers of a built model (Module has no way to
+// replace a registered child), sub-groups. Every rank must run each SyncBatchNorm's forward
+// in training, and its backward, in the same order (they are collectives).
+#pragma once
+#include <adjoint/layers/batch_norm.hpp>
+#include <adjoint/layers/distributed/process_group.hpp>
+#include <adjoint/layers/module.hpp>
+
+#include <memory>
+#include <string>
+
+namespace adjoint::distributed
+{
+    class SyncBatchNorm : public Module
+    {
+    public:
+        // `group` must outlive the layer (and its clones). std::invalid_argument for
+        // num_features < 1.
+        SyncBatchNorm(const BatchNorm2dOptions& options, const process_group& group);
+
+        // x: [N, C, ...] (at least 2-d) with C = num_features; N may differ between ranks.
+        Tensor forward(const Tensor& x);
+        Tensor operator()(const Tensor& x) { return forward(x); }
+        std::string extra_repr() const override;   // as BatchNorm2d's
+        std::shared_ptr<Module> clone() const override;
+
+        const BatchNorm2dOptions& options() const { return m_options; }
+        const process_group& group() const { return *m_group; }
+        Tensor weight() const { return m_weight; }
+        Tensor bias() const { return m_bias; }
+        Tensor running_mean() const { return m_running_mean; }
+        Tensor running_var() const { return m_running_var; }
+        Tensor num_batches_tracked() const { return m_num_batches_tracked; }
+
+        void reset_running_stats();   // zeros, ones, count 0
+        void reset_parameters();      // reset_running_stats, then weight ones and bias zeros
+
+    private:
+        Tensor synced_forward(const Tensor& x);
+
+        BatchNorm2dOptions m_options;
+        const process_group* m_group;
+        Tensor m_weight, m_bias, m_running_mean, m_running_var, m_num_batches_tracked;
+    };
+}
