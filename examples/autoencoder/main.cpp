@@ -1,7 +1,7 @@
 // autoencoder: trains a small convolutional autoencoder to reconstruct the toy segmentation
 // shapes through an 8x16x16 code, on the CPU in a couple of minutes, writing the metrics, the
 // validation reconstructions, the PSNR curves and a code-interpolation figure into --out.
-//   autoencoder                          # the default run: 64x64 images, 12 epochs
+//   autoencoder                          # the default run: 64x64 images, 30 epochs
 //   autoencoder --epochs 4 --image-size 32 --out /tmp/ae
 // Bad command-line values print what is wrong and the usage and exit with status 2; any
 // other failure (an unwritable folder) prints the reason and exits 1.

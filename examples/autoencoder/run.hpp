@@ -11,10 +11,10 @@ namespace adjoint::examples
 {
     struct autoencoder_config
     {
-        int epochs = 12;
+        int epochs = 30;
         int batch_size = 16;
         int image_size = 64;
-        int train_size = 512;
+        int train_size = 1024;
         int val_size = 64;
         double lr = 1e-3;
         int threads = 0;   // 0: leave adjoint's default

@@ -81,9 +81,10 @@ TEST(AutoencoderTraining, AFewDozenStepsCutTheReconstructionError)
     cfg.out = work_dir("learn").string();
     std::ostringstream log;
     const autoencoder_result r = train_autoencoder(cfg, log);
-    // Untrained, the sigmoid sits near 0.5 everywhere (MSE about 0.064 here); 64 steps at
-    // this size reach about 0.044 (a third less, the colours before the shapes). Measured
-    // ratios are about 0.7; the floor of 0.8 (1 dB of PSNR) fails if learning breaks.
+    // Untrained, the sigmoid sits near 0.5 everywhere (validation MSE 0.070 here); 64 steps
+    // at this size reach about 0.037 (the colours first, the shapes later). The floor of
+    // 0.8x (and 1 dB of PSNR) leaves room for other BLAS / thread counts yet fails if
+    // learning breaks.
     EXPECT_LT(r.last_val_mse, 0.8 * r.initial_val_mse) << log.str();
     EXPECT_LT(r.last_train_mse, 0.8 * r.first_train_mse) << log.str();
     EXPECT_GT(psnr(r.last_val_mse), psnr(r.initial_val_mse) + 1.0) << log.str();
