@@ -196,8 +196,9 @@ TEST(ToySegmentationData, FolderProblemsNameTheFile)
 
 // The default recipe (batch 2, BCE + Dice, warm-up, no skips, no BatchNorm) at 32x32 learns
 // the masks in 192 steps: validation IoU above 0.5, which predicting all background (IoU 0)
-// or everything (IoU = the foreground fraction, a few percent) cannot reach. Measured: 0.64 with
-// seed 0 (0.70 with seed 1); the IoU is still 0 after the first 48 steps (warm-up).
+// or everything (IoU = the foreground fraction, at most about a fifth here) cannot reach.
+// Measured: 0.64 with seed 0 (0.70 with seed 1); the IoU is still 0 after the first 48
+// steps (warm-up).
 TEST(ToySegmentationTraining, AFewDozenStepsLearn)
 {
     run_config cfg;
