@@ -32,38 +32,46 @@ import safetensors_io  # noqa: E402
 
 
 class ConvReLU(nn.Module):
-    def __init__(self, cin, cout, stride):
+    """conv (+ BatchNorm2d, the conv then without bias) + ReLU."""
+
+    def __init__(self, cin, cout, stride, batchnorm):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
+        self.conv = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=not batchnorm)
+        if batchnorm:
+            self.bn = nn.BatchNorm2d(cout)
 
     def forward(self, x):
-        return F.relu(self.conv(x))
+        y = self.conv(x)
+        return F.relu(self.bn(y) if hasattr(self, "bn") else y)
 
 
 class UpBlock(nn.Module):
-    """convT + ReLU, then the skip tensor (when given) appended along channels."""
+    """convT (+ BatchNorm2d) + ReLU, then the skip tensor (when given) appended along channels."""
 
-    def __init__(self, cin, cout):
+    def __init__(self, cin, cout, batchnorm):
         super().__init__()
-        self.conv = nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1)
+        self.conv = nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=not batchnorm)
+        if batchnorm:
+            self.bn = nn.BatchNorm2d(cout)
 
     def forward(self, x, skip=None):
-        y = F.relu(self.conv(x))
+        y = self.conv(x)
+        y = F.relu(self.bn(y) if hasattr(self, "bn") else y)
         return y if skip is None else torch.cat([y, skip], 1)
 
 
 class TinySeg(nn.Module):
     """examples/toy_segmentation/tinyseg.hpp, with the same child names."""
 
-    def __init__(self, out_channels=1, unet=False):
+    def __init__(self, out_channels=1, unet=False, batchnorm=False):
         super().__init__()
         widen = 2 if unet else 1
         self.unet = unet
-        self.enc1 = ConvReLU(3, 16, 1)
-        self.enc2 = ConvReLU(16, 32, 2)
-        self.enc3 = ConvReLU(32, 64, 2)
-        self.dec1 = UpBlock(64, 32)
-        self.dec2 = UpBlock(32 * widen, 16)
+        self.enc1 = ConvReLU(3, 16, 1, batchnorm)
+        self.enc2 = ConvReLU(16, 32, 2, batchnorm)
+        self.enc3 = ConvReLU(32, 64, 2, batchnorm)
+        self.dec1 = UpBlock(64, 32, batchnorm)
+        self.dec2 = UpBlock(32 * widen, 16, batchnorm)
         self.head = nn.Conv2d(16 * widen, out_channels, 1)
 
     def forward(self, x):
@@ -78,10 +86,10 @@ class TinySeg(nn.Module):
 def load(checkpoint):
     arrays, metadata = safetensors_io.read(checkpoint)
     classes = metadata["classes"] == "1"
-    if metadata.get("batchnorm") == "1":
-        raise SystemExit("compare_torch.py: batchnorm checkpoints are not mirrored here yet")
-    model = TinySeg(int(metadata["num_classes"]) if classes else 1, metadata["unet"] == "1")
+    model = TinySeg(int(metadata["num_classes"]) if classes else 1, metadata["unet"] == "1",
+                    metadata.get("batchnorm") == "1")
     state = {k[len("model."):]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")}
+    # strict: the checkpoint's keys are exactly torch's state_dict keys (running stats included).
     model.load_state_dict(state, strict=True)
     return model.eval(), classes
 
@@ -112,7 +120,8 @@ def compare(checkpoint, dump):
 def selftest(exe, work):
     os.makedirs(work, exist_ok=True)
     status = 0
-    for name, extra in (("plain", []), ("unet_classes", ["--unet", "--classes"])):
+    for name, extra in (("plain", []), ("unet_classes", ["--unet", "--classes"]),
+                        ("batchnorm", ["--batchnorm"]), ("batchnorm_unet_classes", ["--batchnorm", "--unet", "--classes"])):
         out = os.path.join(work, name)
         common = ["--image-size", "32", "--train-size", "32", "--val-size", "16", "--batch-size", "8",
                   "--epochs", "2", "--threads", "1", "--out", out] + extra

@@ -39,10 +39,10 @@ namespace adjoint::examples
 
     namespace
     {
-        rgb random_colour(portable_rng& rng)
+        rgb random_colour(portable_rng& rng, int lo = 0, int hi = 255)
         {
-            return {static_cast<std::uint8_t>(rng.between(0, 255)), static_cast<std::uint8_t>(rng.between(0, 255)),
-                    static_cast<std::uint8_t>(rng.between(0, 255))};
+            return {static_cast<std::uint8_t>(rng.between(lo, hi)), static_cast<std::uint8_t>(rng.between(lo, hi)),
+                    static_cast<std::uint8_t>(rng.between(lo, hi))};
         }
 
         int distance(rgb a, rgb b)
@@ -66,8 +66,11 @@ namespace adjoint::examples
         portable_rng rng(mix_seed(seed, index));
         sample s{"", rgb_image(size, size), gray_image(size, size, 0)};
 
-        // Background: a linear gradient from c0 to c1 along a random direction.
-        const rgb c0 = random_colour(rng), c1 = random_colour(rng);
+        // Background: a linear gradient from c0 to c1 along a random direction, in muted
+        // colours (channels 0..150) so that shapes can stand out from all of it.
+        const rgb c0 = random_colour(rng, 0, 150), c1 = random_colour(rng, 0, 150);
+        const rgb mid{static_cast<std::uint8_t>((c0.r + c1.r) / 2), static_cast<std::uint8_t>((c0.g + c1.g) / 2),
+                      static_cast<std::uint8_t>((c0.b + c1.b) / 2)};
         std::int64_t ax = 0, ay = 0;
         while (ax == 0 && ay == 0)
         {
@@ -86,13 +89,16 @@ namespace adjoint::examples
             }
         }
 
-        // Shapes, each in a colour far (L1 >= 150) from both background ends when possible.
-        const int count = static_cast<int>(rng.between(1, 4));
+        // Shapes, each in a colour far (L1 >= 250) from both background ends and their
+        // midpoint when possible: the contrast that lets the tiny model learn the masks in
+        // a few minutes (the harder part left is telling the kinds apart, for --classes).
+        const int count = static_cast<int>(rng.between(1, 3));
         for (int k = 0; k < count; ++k)
         {
             const int kind = static_cast<int>(rng.between(0, synthetic_kinds - 1));
+            auto far = [&](rgb c) { return distance(c, c0) >= 250 && distance(c, c1) >= 250 && distance(c, mid) >= 250; };
             rgb colour = random_colour(rng);
-            for (int tries = 0; tries < 20 && (distance(colour, c0) < 150 || distance(colour, c1) < 150); ++tries)
+            for (int tries = 0; tries < 50 && !far(colour); ++tries)
             {
                 colour = random_colour(rng);
             }
@@ -103,17 +109,17 @@ namespace adjoint::examples
             std::int64_t vx[3] = {}, vy[3] = {};
             if (kind == 0)
             {
-                r = 2 * rng.between(std::max(2, size / 10), std::max(3, size / 5));
+                r = 2 * rng.between(std::max(2, size / 12), std::max(3, size / 7));
             }
             else if (kind == 1)
             {
-                hw = 2 * rng.between(std::max(2, size / 10), std::max(3, size / 5));
-                hh = 2 * rng.between(std::max(2, size / 10), std::max(3, size / 5));
+                hw = 2 * rng.between(std::max(2, size / 12), std::max(3, size / 7));
+                hh = 2 * rng.between(std::max(2, size / 12), std::max(3, size / 7));
             }
             else
             {
                 // Three corners in a box around the centre, redrawn while the triangle is thin.
-                const std::int64_t half = 2 * rng.between(std::max(3, size / 7), std::max(4, size / 4));
+                const std::int64_t half = 2 * rng.between(std::max(3, size / 9), std::max(4, size / 5));
                 for (int tries = 0; tries < 50; ++tries)
                 {
                     for (int v = 0; v < 3; ++v)
@@ -162,7 +168,7 @@ namespace adjoint::examples
         {
             for (std::uint8_t* c : {&p.r, &p.g, &p.b})
             {
-                *c = static_cast<std::uint8_t>(std::clamp<std::int64_t>(*c + rng.between(-20, 20), 0, 255));
+                *c = static_cast<std::uint8_t>(std::clamp<std::int64_t>(*c + rng.between(-10, 10), 0, 255));
             }
         }
         return s;

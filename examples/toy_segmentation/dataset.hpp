@@ -49,9 +49,9 @@ namespace adjoint::examples
     constexpr int synthetic_kinds = 3;   // circle, rectangle, triangle
     const char* class_name(std::int64_t index);   // "background", "circle", ... or "class 5"
 
-    // One image of `size` x `size`: a gradient background between two random colours plus
-    // per-pixel noise, 1 to 4 filled shapes of random kind, colour, size and position
-    // (later shapes cover earlier ones, in the mask too).
+    // One image of `size` x `size`: a gradient background between two random muted colours
+    // plus per-pixel noise (+-10), 1 to 3 filled shapes of random kind, size, position and a
+    // contrasting colour (later shapes cover earlier ones, in the mask too).
     sample synthetic_sample(std::uint64_t seed, std::uint64_t index, int size);
     // Samples 0 .. train_count-1 train, the next val_count validation (named val_*).
     dataset synthetic_dataset(std::uint64_t seed, int train_count, int val_count, int size);

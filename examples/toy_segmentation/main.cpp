@@ -40,6 +40,10 @@ int main(int argc, char** argv)
     app.add_option("--train-size", cfg.train_size, "Synthetic training images")->capture_default_str()->check(CLI::Range(1, 1000000));
     app.add_option("--val-size", cfg.val_size, "Synthetic validation images")->capture_default_str()->check(CLI::Range(1, 1000000));
     app.add_option("--lr", cfg.lr, "Adam learning rate")->capture_default_str()->check(CLI::Range(1e-12, 10.0));
+    app.add_option("--warmup-steps", cfg.warmup_steps, "Steps of linear learning-rate warm-up (then constant --lr)")
+        ->capture_default_str()->check(CLI::Range(0, 100000000));
+    app.add_option("--pos-weight", cfg.pos_weight, "Binary: BCE weight of the foreground pixels (1: plain BCE)")
+        ->capture_default_str()->check(CLI::Range(1e-6, 1e6));
     app.add_option("--threads", cfg.threads, "Threads for the kernels (adjoint::set_num_threads)")
         ->capture_default_str()->check(CLI::Range(1, 1024));
     app.add_option("--seed", cfg.seed, "Seed of the data, the initial weights and the shuffling")->capture_default_str();
@@ -47,8 +51,9 @@ int main(int argc, char** argv)
     app.add_flag("--resume", cfg.resume, "Continue from OUT/last.safetensors (same settings, more --epochs)");
     app.add_flag("--unet", cfg.unet, "Skip connections by concatenation (U-Net style)");
     app.add_flag("--classes", cfg.classes, "One class per shape kind instead of a binary mask");
-    app.add_flag("--batchnorm", cfg.batchnorm, "BatchNorm2d after each conv (not available in this build yet)");
-    app.add_flag("--dice", cfg.dice, "Add the Dice loss to the cross-entropy");
+    app.add_flag("--batchnorm", cfg.batchnorm, "BatchNorm2d after each conv and convT but the last 1x1 conv");
+    app.add_flag("--dice,!--no-dice", cfg.dice, "Add the Dice loss to the cross-entropy (the default; --no-dice: without)")
+        ->capture_default_str();
     app.add_option("--data", cfg.data, "Train on DIR/images/*.png|jpg with DIR/masks/*.png (grey level = class)")
         ->check(CLI::ExistingDirectory);
     app.add_option("--write-dataset", write_dir, "Write the synthetic set as DIR/images, DIR/masks and exit");
@@ -80,10 +85,6 @@ int main(int argc, char** argv)
     if (!predict_image.empty() && !dump_dir.empty())
     {
         return usage_error(app, "--predict and --dump-validation: one at a time");
-    }
-    if (cfg.batchnorm)
-    {
-        return usage_error(app, "--batchnorm: BatchNorm2d is not in this build of adjoint yet");
     }
 
     try

@@ -5,8 +5,11 @@
 //   decoder  convT(64->32, k4 s2 p1) convT(32->16, k4 s2 p1), each + ReLU; head conv(16->C, k1)
 // With unet, each decoder block concatenates the encoder output of its resolution (skip
 // connections along channels), so the decoder's second block and the head see twice the
-// channels. Input height and width must be multiples of 4 (two stride-2 stages).
-// Not here: the loss, metrics, data; BatchNorm2d (see TinySegOptions::batchnorm).
+// channels. With batchnorm, every conv and convT but the head is followed by a BatchNorm2d
+// (child "bn": enc1.bn.running_mean, ...) before its ReLU, and loses its bias (the
+// BatchNorm's shift replaces it). Input height and width must be multiples of 4 (two
+// stride-2 stages).
+// Not here: the loss, metrics, data.
 #pragma once
 #include <adjoint/adjoint.hpp>
 
@@ -21,42 +24,57 @@ namespace adjoint::examples
         std::int64_t in_channels = 3;
         std::int64_t out_channels = 1;   // 1: binary logits; C > 1: one logit per class
         bool unet = false;               // skip connections by concatenation
-        bool batchnorm = false;          // BatchNorm2d after each conv: not available yet
+        bool batchnorm = false;          // BatchNorm2d after each conv / convT but the head
     };
 
-    // conv + ReLU: one encoder stage.
+    // conv (+ BatchNorm2d) + ReLU: one encoder stage.
     class ConvReLU : public Module
     {
     public:
-        explicit ConvReLU(const Conv2dOptions& options)
+        ConvReLU(Conv2dOptions options, bool batchnorm)
         {
-            m_conv = register_module("conv", std::make_shared<Conv2d>(options));
+            m_conv = register_module("conv", std::make_shared<Conv2d>(options.bias(!batchnorm)));
+            if (batchnorm)
+            {
+                m_bn = register_module("bn", std::make_shared<BatchNorm2d>(BatchNorm2dOptions(options.out_channels())));
+            }
         }
-        Tensor forward(const Tensor& x) { return relu(m_conv->forward(x)); }
+        Tensor forward(const Tensor& x)
+        {
+            const Tensor y = m_conv->forward(x);
+            return relu(m_bn ? m_bn->forward(y) : y);
+        }
         std::string type_name() const override { return "ConvReLU"; }
 
     private:
         std::shared_ptr<Conv2d> m_conv;
+        std::shared_ptr<BatchNorm2d> m_bn;   // null without batchnorm
     };
 
-    // convT + ReLU, then (when given) the skip tensor of the output's resolution appended
+    // convT (+ BatchNorm2d) + ReLU, then (when given) the skip tensor of the output's resolution appended
     // along channels: [N, out + skip_channels, 2H, 2W].
     class UpBlock : public Module
     {
     public:
-        explicit UpBlock(const ConvTranspose2dOptions& options)
+        UpBlock(ConvTranspose2dOptions options, bool batchnorm)
         {
-            m_conv = register_module("conv", std::make_shared<ConvTranspose2d>(options));
+            m_conv = register_module("conv", std::make_shared<ConvTranspose2d>(options.bias(!batchnorm)));
+            if (batchnorm)
+            {
+                m_bn = register_module("bn", std::make_shared<BatchNorm2d>(BatchNorm2dOptions(options.out_channels())));
+            }
         }
         Tensor forward(const Tensor& x, const Tensor& skip = Tensor())
         {
-            Tensor y = relu(m_conv->forward(x));
+            Tensor y = m_conv->forward(x);
+            y = relu(m_bn ? m_bn->forward(y) : y);
             return skip.defined() ? cat({y, skip}, 1) : y;
         }
         std::string type_name() const override { return "UpBlock"; }
 
     private:
         std::shared_ptr<ConvTranspose2d> m_conv;
+        std::shared_ptr<BatchNorm2d> m_bn;   // null without batchnorm
     };
 
     class TinySeg : public Module
@@ -69,17 +87,14 @@ namespace adjoint::examples
                 throw std::invalid_argument(detail::str("TinySeg: in_channels and out_channels >= 1, got ",
                                                         options.in_channels, " and ", options.out_channels));
             }
-            if (options.batchnorm)
-            {
-                throw std::invalid_argument("TinySeg: batchnorm needs BatchNorm2d, which this build does not have yet");
-            }
             const std::int64_t widen = options.unet ? 2 : 1;
-            m_enc1 = register_module("enc1", std::make_shared<ConvReLU>(Conv2dOptions(options.in_channels, 16, 3).padding(1)));
-            m_enc2 = register_module("enc2", std::make_shared<ConvReLU>(Conv2dOptions(16, 32, 3).stride(2).padding(1)));
-            m_enc3 = register_module("enc3", std::make_shared<ConvReLU>(Conv2dOptions(32, 64, 3).stride(2).padding(1)));
-            m_dec1 = register_module("dec1", std::make_shared<UpBlock>(ConvTranspose2dOptions(64, 32, 4).stride(2).padding(1)));
+            const bool bn = options.batchnorm;
+            m_enc1 = register_module("enc1", std::make_shared<ConvReLU>(Conv2dOptions(options.in_channels, 16, 3).padding(1), bn));
+            m_enc2 = register_module("enc2", std::make_shared<ConvReLU>(Conv2dOptions(16, 32, 3).stride(2).padding(1), bn));
+            m_enc3 = register_module("enc3", std::make_shared<ConvReLU>(Conv2dOptions(32, 64, 3).stride(2).padding(1), bn));
+            m_dec1 = register_module("dec1", std::make_shared<UpBlock>(ConvTranspose2dOptions(64, 32, 4).stride(2).padding(1), bn));
             m_dec2 = register_module("dec2",
-                                     std::make_shared<UpBlock>(ConvTranspose2dOptions(32 * widen, 16, 4).stride(2).padding(1)));
+                                     std::make_shared<UpBlock>(ConvTranspose2dOptions(32 * widen, 16, 4).stride(2).padding(1), bn));
             m_head = register_module("head", std::make_shared<Conv2d>(Conv2dOptions(16 * widen, options.out_channels, 1)));
         }
 

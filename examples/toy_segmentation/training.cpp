@@ -22,10 +22,30 @@ namespace adjoint::examples
     {
         std::int64_t output_channels(bool classes, std::int64_t num_classes) { return classes ? num_classes : 1; }
 
-        Tensor compute_loss(const Tensor& logits, const Tensor& target, bool classes, bool dice)
+        Tensor compute_loss(const Tensor& logits, const Tensor& target, const run_config& cfg)
         {
-            Tensor loss = classes ? cross_entropy(logits, target) : binary_cross_entropy_with_logits(logits, target);
-            return dice ? loss + dice_loss(logits, target) : loss;
+            Tensor loss;
+            if (cfg.classes)
+            {
+                loss = cross_entropy(logits, target);
+            }
+            else if (cfg.pos_weight != 1.0)
+            {
+                loss = binary_cross_entropy_with_logits(logits, target, Tensor(),
+                                                        full({1}, cfg.pos_weight, logits.dtype()));
+            }
+            else
+            {
+                loss = binary_cross_entropy_with_logits(logits, target);
+            }
+            return cfg.dice ? loss + dice_loss(logits, target) : loss;
+        }
+
+        // The learning rate of global step `step` (0-based): a linear warm-up over
+        // warmup_steps, then constant. A function of the step alone, so resume needs no state.
+        double lr_at(const run_config& cfg, std::int64_t step)
+        {
+            return step < cfg.warmup_steps ? cfg.lr * static_cast<double>(step + 1) / cfg.warmup_steps : cfg.lr;
         }
 
         // Class-index predictions [B, H, W] (int64) from logits.
@@ -53,6 +73,8 @@ namespace adjoint::examples
                     {"seed", std::to_string(cfg.seed)},
                     {"batch_size", std::to_string(cfg.batch_size)},
                     {"lr", detail::str(std::setprecision(17), cfg.lr)},
+                    {"warmup_steps", std::to_string(cfg.warmup_steps)},
+                    {"pos_weight", detail::str(std::setprecision(17), cfg.pos_weight)},
                     {"image_size", std::to_string(cfg.image_size)},
                     {"train_size", std::to_string(cfg.train_size)},
                     {"val_size", std::to_string(cfg.val_size)},
@@ -87,6 +109,8 @@ namespace adjoint::examples
                 cfg.seed = std::stoull(meta(ck, path, "seed"));
                 cfg.batch_size = std::stoi(meta(ck, path, "batch_size"));
                 cfg.lr = std::stod(meta(ck, path, "lr"));
+                cfg.warmup_steps = std::stoi(meta(ck, path, "warmup_steps"));
+                cfg.pos_weight = std::stod(meta(ck, path, "pos_weight"));
                 cfg.image_size = std::stoi(meta(ck, path, "image_size"));
                 cfg.train_size = std::stoi(meta(ck, path, "train_size"));
                 cfg.val_size = std::stoi(meta(ck, path, "val_size"));
@@ -228,7 +252,7 @@ namespace adjoint::examples
                 }
                 const batch b = make_batch(data.validation, idx, cfg.classes);
                 const Tensor logits = model(b.images);
-                ev.loss += compute_loss(logits, b.target, cfg.classes, cfg.dice).item() * static_cast<double>(idx.size());
+                ev.loss += compute_loss(logits, b.target, cfg).item() * static_cast<double>(idx.size());
                 const Tensor target = cfg.classes ? b.target : squeeze(b.target, 1).to(int64);
                 ev.counts.update(predictions(logits, cfg.classes), target);
             }
@@ -368,9 +392,10 @@ namespace adjoint::examples
                 const std::vector<std::size_t> idx(order.begin() + static_cast<std::ptrdiff_t>(step * bs),
                                                    order.begin() + static_cast<std::ptrdiff_t>(std::min(n, (step + 1) * bs)));
                 const batch b = make_batch(data.train, idx, cfg.classes);
-                const Tensor loss = compute_loss(model(b.images), b.target, cfg.classes, cfg.dice);
+                const Tensor loss = compute_loss(model(b.images), b.target, cfg);
                 optimizer.zero_grad();
                 loss.backward();
+                optimizer.set_lr(0, lr_at(cfg, epoch * static_cast<std::int64_t>(steps) + static_cast<std::int64_t>(step)));
                 optimizer.step();
                 const double value = loss.item();
                 if (epoch == start_epoch && step == 0)

@@ -15,17 +15,21 @@ namespace adjoint::examples
 {
     struct run_config
     {
-        int epochs = 24;
-        int batch_size = 8;
+        // The default recipe (docs/getting-started.md): small batches, many steps.
+        int epochs = 20;
+        int batch_size = 2;
         int image_size = 64;
         int train_size = 512;
         int val_size = 64;
         double lr = 1e-3;
+        int warmup_steps = 100;  // lr rises linearly over the first steps, then stays at lr
+        double pos_weight = 3;   // binary: BCE's weight of the foreground term (1: plain BCE)
         int threads = 0;   // 0: leave adjoint's default
         std::uint64_t seed = 0;
         std::string out = "runs/toy_segmentation";
         bool resume = false;
-        bool unet = false, classes = false, batchnorm = false, dice = false;
+        bool unet = false, classes = false, batchnorm = false;
+        bool dice = true;        // + Dice loss (--no-dice: the cross-entropy alone)
         std::string data;        // a folder (images/, masks/) instead of the synthetic set
         int montage_rows = 6;
         bool quiet = false;      // no per-epoch pictures (tests)

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -84,7 +85,7 @@ TEST(ToySegmentationData, SameSeedSameImagesOnEveryMachine)
     EXPECT_EQ(checksum(a), checksum(b));
     EXPECT_NE(checksum(a), checksum(synthetic_dataset(4, 6, 2, 32)));
     // Integer arithmetic only: this value is the same with any compiler and standard library.
-    EXPECT_EQ(checksum(synthetic_dataset(0, 4, 2, 64)), 3311727859480367018ULL) << std::hex << checksum(synthetic_dataset(0, 4, 2, 64));
+    EXPECT_EQ(checksum(synthetic_dataset(0, 4, 2, 64)), 12089448976334008036ULL) << std::hex << checksum(synthetic_dataset(0, 4, 2, 64));
     EXPECT_EQ(a.train.size(), 6u);
     EXPECT_EQ(a.validation.size(), 2u);
     EXPECT_EQ(a.validation[1].name, "val_0001");
@@ -193,49 +194,79 @@ TEST(ToySegmentationData, FolderProblemsNameTheFile)
     }
 }
 
-// 64 steps are too few for masks above the threshold (the model first learns the
-// background, IoU stays 0 for a few hundred steps), so "learns" is measured by the loss: the
-// training loss falls clearly, and the validation loss beats the best constant prediction
-// (the entropy of the validation set's foreground fraction) — only just, at this length.
+// The default recipe (batch 2, BCE + Dice, warm-up, no skips, no BatchNorm) at 32x32 learns
+// the masks in 192 steps: validation IoU above 0.5, which predicting all background (IoU 0)
+// or everything (IoU = the foreground fraction, at most about a fifth here) cannot reach.
+// Measured: 0.64 with seed 0 (0.70 with seed 1); the IoU is still 0 after the first 48
+// steps (warm-up).
 TEST(ToySegmentationTraining, AFewDozenStepsLearn)
 {
     run_config cfg;
     cfg.image_size = 32;
-    cfg.train_size = 64;
+    cfg.train_size = 96;
     cfg.val_size = 32;
-    cfg.batch_size = 4;
-    cfg.epochs = 4;   // 64 steps
-    cfg.unet = true;
-    cfg.lr = 3e-3;
+    cfg.epochs = 4;   // 4 x 48 steps
+    cfg.threads = 1;
     cfg.quiet = true;
     cfg.out = work_dir("learn").string();
     std::ostringstream log;
     const run_result r = train(cfg, log);
-    EXPECT_EQ(r.epochs_done, 4);
+    EXPECT_EQ(r.epochs_done, cfg.epochs);
     EXPECT_LT(r.last_train_loss, 0.6 * r.first_train_loss) << log.str();
-
-    const dataset d = load_data(cfg);
-    double fg = 0, total = 0;
-    for (const sample& s : d.validation)
-    {
-        for (std::uint8_t m : s.mask.pixels)
-        {
-            fg += m > 0;
-            total += 1;
-        }
-    }
-    const double p = fg / total, constant_loss = -(p * std::log(p) + (1 - p) * std::log(1 - p));
-    const checkpoint ck = load_checkpoint((fs::path(cfg.out) / "last.safetensors").string());
-    const std::string history = ck.metadata.at("history");
-    std::istringstream last_line(history.substr(history.rfind('\n', history.size() - 2) + 1));
-    double epoch = 0, train_loss = 0, val_loss = 0;
-    last_line >> epoch >> train_loss >> val_loss;
-    EXPECT_EQ(epoch, 4);
-    EXPECT_LT(val_loss, constant_loss) << log.str();
+    EXPECT_GT(r.last_val_iou, 0.5) << log.str();
     EXPECT_TRUE(fs::exists(fs::path(cfg.out) / "last.safetensors"));
     EXPECT_TRUE(fs::exists(fs::path(cfg.out) / "best.safetensors"));
     const std::string metrics = read_file(fs::path(cfg.out) / "metrics.csv");
-    EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 5) << metrics;
+    EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), cfg.epochs + 1) << metrics;
+}
+
+// --batchnorm: the model has BatchNorm2d children under PyTorch's keys, trains (the loss
+// falls over a few steps) and resumes bit for bit, running statistics included.
+TEST(ToySegmentationTraining, BatchNormTrainsAndResumesExactly)
+{
+    TinySegOptions o;
+    o.batchnorm = true;
+    const auto keys = TinySeg(o).state_dict();
+    std::vector<std::string> names;
+    for (const auto& [name, value] : keys)
+    {
+        names.push_back(name);
+    }
+    for (const char* want : {"enc1.bn.weight", "enc3.bn.running_var", "dec2.bn.num_batches_tracked"})
+    {
+        EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+    }
+    EXPECT_EQ(std::find(names.begin(), names.end(), "enc1.conv.bias"), names.end());
+    EXPECT_NE(std::find(names.begin(), names.end(), "head.bias"), names.end());
+
+    run_config cfg;
+    cfg.image_size = 16;
+    cfg.train_size = 32;
+    cfg.val_size = 8;
+    cfg.batch_size = 8;
+    cfg.threads = 1;
+    cfg.batchnorm = true;
+    cfg.quiet = true;
+    cfg.epochs = 3;
+    cfg.out = work_dir("bn_straight").string();
+    std::ostringstream log;
+    const run_result straight = train(cfg, log);
+    EXPECT_LT(straight.last_train_loss, straight.first_train_loss) << log.str();
+    run_config split = cfg;
+    split.out = work_dir("bn_split").string();
+    split.epochs = 2;
+    train(split, log);
+    split.epochs = 3;
+    split.resume = true;
+    train(split, log);
+    const checkpoint a = load_checkpoint(cfg.out + "/last.safetensors"), b = load_checkpoint(split.out + "/last.safetensors");
+    ASSERT_EQ(a.tensors.size(), b.tensors.size());
+    for (std::size_t i = 0; i < a.tensors.size(); ++i)
+    {
+        EXPECT_EQ(a.tensors[i].first, b.tensors[i].first);
+        EXPECT_TENSOR_NEAR(b.tensors[i].second.to(float64), a.tensors[i].second.to(float64), 0.0, 0.0) << a.tensors[i].first;
+    }
+    EXPECT_EQ(b.metadata.at("batchnorm"), "1");
 }
 
 TEST(ToySegmentationCli, HelpPrintsTheUsage)
