@@ -28,6 +28,7 @@ set(ADJOINT_PUBLIC_HEADERS
   core/shape_kernels.hpp
   core/threads.hpp
   autograd/activation.hpp
+  autograd/anomaly.hpp
   autograd/conv.hpp
   autograd/creation.hpp
   autograd/dropout.hpp
