@@ -60,7 +60,7 @@ namespace
     // PyTorch's rules, written out here rather than asked of the library.
     bool accepted(const config& c)
     {
-        if (c.sh < 1 || c.sw < 1 || c.dh < 1 || c.dw < 1 || c.ph < 0 || c.pw < 0 || c.groups < 1)
+        if (c.sh < 1 || c.sw < 1 || c.dh < 1 || c.dw < 1 || c.groups < 1 || (!c.same && (c.ph < 0 || c.pw < 0)))
         {
             return false;
         }
