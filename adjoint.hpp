@@ -28,6 +28,7 @@
 #include <adjoint/autograd/ops.hpp>
 
 #include <adjoint/layers/activation.hpp>
+#include <adjoint/layers/batch_norm.hpp>
 #include <adjoint/layers/checkpoint.hpp>
 #include <adjoint/layers/conv.hpp>
 #include <adjoint/layers/gradcheck_module.hpp>

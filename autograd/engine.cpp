@@ -1,11 +1,14 @@
 // The backward pass: an iterative topological sort from the roots, then one reverse sweep
 // that feeds each node the sum of the gradients flowing into it. Nodes are released as they
 // are run unless retain_graph is set, so a second pass over them fails loudly.
+// After a leaf's gradient is summed into its .grad, the leaf's grad-accumulated hooks run
+// (Tensor::register_grad_accumulated_hook), outside the leaf lock.
 #include <adjoint/autograd/anomaly.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/autograd/node.hpp>
 #include <adjoint/autograd/ops.hpp>
 
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -79,8 +82,16 @@ namespace adjoint
             Tensor add = create_graph ? g : g.detach();
             // Two threads may run backward through one shared parameter: each sum must see the
             // other's result, or one of the two gradients is lost.
-            const std::lock_guard<std::recursive_mutex> lock(detail::leaf_mutex());
-            leaf.grad = leaf.grad ? (Tensor(leaf.grad) + add).impl() : add.impl();
+            decltype(leaf.grad_accumulated_hooks) hooks;
+            {
+                const std::lock_guard<std::recursive_mutex> lock(detail::leaf_mutex());
+                leaf.grad = leaf.grad ? (Tensor(leaf.grad) + add).impl() : add.impl();
+                hooks = leaf.grad_accumulated_hooks;   // a copy: a hook may remove itself
+            }
+            for (const auto& entry : hooks)
+            {
+                entry.second(Tensor(node.m_leaf));
+            }
         }
 
         // A node's backward under anomaly mode: the ops inside it are not checked one by one
@@ -246,6 +257,42 @@ namespace adjoint
                 shape_str(out.shape()), "; pass a gradient of that shape"));
         }
         return Tensor(array::full(out.shape(), 1.0, out.dtype()));
+    }
+
+    std::size_t Tensor::register_grad_accumulated_hook(std::function<void(const Tensor&)> hook)
+    {
+        if (!defined() || !is_leaf())
+        {
+            throw std::logic_error(
+                "register_grad_accumulated_hook: only a leaf tensor accumulates a gradient, got the output of an op");
+        }
+        if (!hook)
+        {
+            throw std::invalid_argument("register_grad_accumulated_hook: expected a callable hook, got an empty one");
+        }
+        static std::atomic<std::size_t> next_handle{1};
+        const std::size_t handle = next_handle++;
+        const std::lock_guard<std::recursive_mutex> lock(detail::leaf_mutex());
+        m_impl->grad_accumulated_hooks.emplace_back(handle, std::move(hook));
+        return handle;
+    }
+
+    void Tensor::remove_grad_accumulated_hook(std::size_t handle)
+    {
+        if (!defined())
+        {
+            return;
+        }
+        const std::lock_guard<std::recursive_mutex> lock(detail::leaf_mutex());
+        auto& hooks = m_impl->grad_accumulated_hooks;
+        for (auto it = hooks.begin(); it != hooks.end(); ++it)
+        {
+            if (it->first == handle)
+            {
+                hooks.erase(it);
+                return;
+            }
+        }
     }
 
     void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const

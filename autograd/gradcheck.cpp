@@ -14,14 +14,10 @@ namespace adjoint
 {
     namespace
     {
+        // "[1, 2]": element indices as gradcheck reports them.
         std::string index_str(std::int64_t flat, const shape_t& shape)
         {
-            shape_t idx(shape.size());
-            for (std::size_t i = shape.size(); i-- > 0;)
-            {
-                idx[i] = shape[i] ? flat % shape[i] : 0;
-                flat = shape[i] ? flat / shape[i] : 0;
-            }
+            const shape_t idx = unravel_index(flat, shape);
             std::string s = "[";
             for (std::size_t i = 0; i < idx.size(); ++i)
             {

@@ -33,16 +33,7 @@ namespace adjoint
         }
 
         // The row-major index tuple of flat position `flat` in `shape`, for error messages.
-        std::string position_str(std::int64_t flat, const shape_t& shape)
-        {
-            shape_t index(shape.size());
-            for (std::size_t i = shape.size(); i-- > 0;)
-            {
-                index[i] = flat % shape[i];
-                flat /= shape[i];
-            }
-            return shape_str(index);
-        }
+        std::string position_str(std::int64_t flat, const shape_t& shape) { return shape_str(unravel_index(flat, shape)); }
 
         // Class indices (n, d...) for an (n, c, d...) input: int64, the right shape, every value
         // in [0, c) or equal to ignore_index.

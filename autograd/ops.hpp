@@ -2,6 +2,7 @@
 #pragma once
 #include <adjoint/autograd/activation.hpp>
 #include <adjoint/autograd/anomaly.hpp>
+#include <adjoint/autograd/batch_norm.hpp>
 #include <adjoint/autograd/conv.hpp>
 #include <adjoint/autograd/creation.hpp>
 #include <adjoint/autograd/dropout.hpp>

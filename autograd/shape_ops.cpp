@@ -152,9 +152,20 @@ namespace adjoint
             }
             if (a != b)
             {
+                // Same rank: name the first axis that differs, the usual U-Net skip mismatch.
+                std::string where;
+                for (std::size_t d = 0; a.size() == b.size() && d < a.size(); ++d)
+                {
+                    if (a[d] != b[d])
+                    {
+                        where = detail::str("; they differ along axis ", d, " (", b[d], " vs ", a[d],
+                                            "): crop or pad one to match first (pad with negative amounts crops)");
+                        break;
+                    }
+                }
                 throw std::invalid_argument(detail::str("cat: tensors must have the same shape except along axis ", ax,
                                                         ", got ", shape_str(first), " and ",
-                                                        shape_str(tensors[i].shape()), " (tensor ", i, ")"));
+                                                        shape_str(tensors[i].shape()), " (tensor ", i, ")", where));
             }
             parts.push_back(tensors[i].data());
         }

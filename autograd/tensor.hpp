@@ -4,6 +4,8 @@
 #pragma once
 #include <adjoint/core/array.hpp>
 
+#include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -24,6 +26,8 @@ namespace adjoint
             std::shared_ptr<Node> grad_fn;            // null for leaves
             std::shared_ptr<tensor_impl> grad;        // accumulated gradient (leaves only)
             std::weak_ptr<Node> grad_accumulator;     // the leaf's accumulate node, while a graph uses it
+            // Tensor::register_grad_accumulated_hook's callbacks, by handle, in registration order.
+            std::vector<std::pair<std::size_t, std::function<void(const Tensor&)>>> grad_accumulated_hooks;
         };
     }
 
@@ -56,6 +60,17 @@ namespace adjoint
         Tensor grad() const;   // undefined until a backward pass reaches this leaf
         void zero_grad();      // drops the accumulated gradient
         void set_grad(const Tensor& grad);
+
+        // Leaves only (std::logic_error otherwise). `hook(leaf)` runs after every backward pass
+        // (backward(), not grad()) has added its gradient into this leaf's .grad — once per
+        // pass, with the summed gradient already in leaf.grad(); hooks run in registration
+        // order on the thread running backward, outside the engine's locks. It is how
+        // data-parallel training starts communicating a gradient while the rest of the
+        // backward pass still runs (layers/distributed/data_parallel.hpp). An exception from a
+        // hook leaves backward() at once. Returns a handle for remove_grad_accumulated_hook;
+        // removing an unknown handle does nothing.
+        std::size_t register_grad_accumulated_hook(std::function<void(const Tensor&)> hook);
+        void remove_grad_accumulated_hook(std::size_t handle);
 
         // Reverse-mode pass from this tensor. `gradient` defaults to 1 for a one-element
         // tensor and is required otherwise. Without retain_graph the graph is freed as it

@@ -29,6 +29,7 @@ set(ADJOINT_PUBLIC_HEADERS
   core/threads.hpp
   autograd/activation.hpp
   autograd/anomaly.hpp
+  autograd/batch_norm.hpp
   autograd/conv.hpp
   autograd/creation.hpp
   autograd/dropout.hpp
@@ -53,6 +54,7 @@ set(ADJOINT_PUBLIC_HEADERS
   layers/loss.hpp
   layers/metrics.hpp
   layers/activation.hpp
+  layers/batch_norm.hpp
   layers/linear.hpp
   layers/module.hpp
   layers/optim/adam.hpp
@@ -78,11 +80,22 @@ set(ADJOINT_TESTING_HEADERS
   testing/testing.hpp
 )
 
+# The adjoint::distributed component (data-parallel training over MPI, built only when MPI
+# is found); installed with that component, never reached from <adjoint/adjoint.hpp>.
+set(ADJOINT_DISTRIBUTED_HEADERS
+  layers/distributed/data_parallel.hpp
+  layers/distributed/distributed.hpp
+  layers/distributed/metrics.hpp
+  layers/distributed/process_group.hpp
+  layers/distributed/sampler.hpp
+)
+
 # Internal: used only by the library's own .cpp files, never installed. They stay
 # reachable as <adjoint/core/...> in the build tree, which the .cpp files rely on.
 set(ADJOINT_INTERNAL_HEADERS
   autograd/loss_detail.hpp # argument checks and the reduction shared by the loss files
   core/atomic_file.hpp     # temp file, fsync, rename: the savers of npy.cpp and safetensors.cpp
+  core/batch_norm_kernels.hpp # channel moments and the normalising affine map (batch_norm.cpp)
   core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
   core/conv_runs.hpp       # the tap walker behind every conv kernel
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
@@ -98,13 +111,13 @@ function(adjoint_check_header_lists source_dir)
     ${source_dir}/core/*.hpp ${source_dir}/autograd/*.hpp
     ${source_dir}/layers/*.hpp ${source_dir}/testing/*.hpp)
   set(listed ${ADJOINT_PUBLIC_HEADERS} ${ADJOINT_OPT_IN_HEADERS}
-    ${ADJOINT_TESTING_HEADERS} ${ADJOINT_INTERNAL_HEADERS})
+    ${ADJOINT_TESTING_HEADERS} ${ADJOINT_DISTRIBUTED_HEADERS} ${ADJOINT_INTERNAL_HEADERS})
   set(problems "")
   foreach(header IN LISTS found)
     list(FIND listed ${header} at)
     if(at EQUAL -1)
       string(APPEND problems "  ${header} is in no list: public (installed, and included by "
-        "adjoint.hpp), opt-in, testing, or internal (never installed)?\n")
+        "adjoint.hpp), opt-in, testing, distributed, or internal (never installed)?\n")
     endif()
   endforeach()
   set(seen "")

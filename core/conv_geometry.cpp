@@ -126,6 +126,17 @@ namespace adjoint
             }
         }
 
+        // The window walk of conv_runs.hpp: stride, leading padding and dilation per dimension.
+        void set_window(conv_geometry& g, const pair_t& stride, const pair_t& pad_begin, const pair_t& dilation)
+        {
+            g.stride_h = stride[0];
+            g.stride_w = stride[1];
+            g.pad_top = pad_begin[0];
+            g.pad_left = pad_begin[1];
+            g.dilation_h = dilation[0];
+            g.dilation_w = dilation[1];
+        }
+
         conv_geometry base_geometry(const shape_t& x, const shape_t& weight, std::int64_t groups)
         {
             const bool batched = x.size() == 4;
@@ -338,12 +349,7 @@ namespace adjoint
         }
         g.h_out = out[0];
         g.w_out = out[1];
-        g.stride_h = p.stride[0];
-        g.stride_w = p.stride[1];
-        g.pad_top = pad_begin[0];
-        g.pad_left = pad_begin[1];
-        g.dilation_h = p.dilation[0];
-        g.dilation_w = p.dilation[1];
+        set_window(g, p.stride, {pad_begin[0], pad_begin[1]}, p.dilation);
         return g;
     }
 
@@ -440,12 +446,7 @@ namespace adjoint
         }
         g.h = out[0];
         g.w = out[1];
-        g.stride_h = p.stride[0];
-        g.stride_w = p.stride[1];
-        g.pad_top = p.padding[0];
-        g.pad_left = p.padding[1];
-        g.dilation_h = p.dilation[0];
-        g.dilation_w = p.dilation[1];
+        set_window(g, p.stride, p.padding, p.dilation);
         return g;
     }
 
@@ -554,12 +555,7 @@ namespace adjoint
         }
         g.h_out = out[0];
         g.w_out = out[1];
-        g.stride_h = p.stride[0];
-        g.stride_w = p.stride[1];
-        g.pad_top = p.padding[0];
-        g.pad_left = p.padding[1];
-        g.dilation_h = p.dilation[0];
-        g.dilation_w = p.dilation[1];
+        set_window(g, p.stride, p.padding, p.dilation);
         return g;
     }
 }

@@ -76,6 +76,20 @@ namespace adjoint
         return *n;
     }
 
+    shape_t unravel_index(std::int64_t flat, const shape_t& shape)
+    {
+        shape_t index(shape.size(), 0);
+        for (std::size_t i = shape.size(); i-- > 0;)
+        {
+            if (shape[i] > 0)
+            {
+                index[i] = flat % shape[i];
+                flat /= shape[i];
+            }
+        }
+        return index;
+    }
+
     shape_t contiguous_strides(const shape_t& shape)
     {
         shape_t strides(shape.size(), 1);

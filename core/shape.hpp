@@ -34,6 +34,9 @@ namespace adjoint
     // The same, throwing std::invalid_argument naming `op` and the shape when it does not fit.
     std::int64_t shape_numel(const shape_t& shape, const char* op = "shape_numel");
     shape_t contiguous_strides(const shape_t& shape);      // row-major, in elements
+    // The row-major index tuple of flat position `flat` in `shape` (for messages: which
+    // element); 0 along empty dimensions.
+    shape_t unravel_index(std::int64_t flat, const shape_t& shape);
 
     // NumPy broadcasting; throws std::invalid_argument naming `op` and both shapes.
     shape_t broadcast_shapes(const shape_t& a, const shape_t& b, const char* op);

@@ -15,16 +15,7 @@ namespace adjoint
     {
         const double nan = std::numeric_limits<double>::quiet_NaN();
 
-        std::string position_str(std::int64_t flat, const shape_t& shape)
-        {
-            shape_t index(shape.size());
-            for (std::size_t i = shape.size(); i-- > 0;)
-            {
-                index[i] = flat % shape[i];
-                flat /= shape[i];
-            }
-            return shape_str(index);
-        }
+        std::string position_str(std::int64_t flat, const shape_t& shape) { return shape_str(unravel_index(flat, shape)); }
 
         double mean_of_defined(const Tensor& scores)
         {
@@ -112,6 +103,31 @@ namespace adjoint
         for (std::size_t i = 0; i < m_counts.size(); ++i)
         {
             m_counts[i] += other.m_counts[i];
+        }
+    }
+
+    void confusion_matrix::merge(const Tensor& counts)
+    {
+        const shape_t expected{m_classes, m_classes};
+        if (!counts.defined() || counts.dtype() != int64 || counts.shape() != expected)
+        {
+            throw std::invalid_argument(detail::str(
+                "confusion_matrix.merge: counts must be int64 of shape ", shape_str(expected), ", got ",
+                counts.defined() ? dtype_name(counts.dtype()) : "undefined", " ",
+                counts.defined() ? shape_str(counts.shape()) : ""));
+        }
+        const std::int64_t* c = counts.data().data<std::int64_t>();
+        for (std::size_t i = 0; i < m_counts.size(); ++i)
+        {
+            if (c[i] < 0)
+            {
+                throw std::invalid_argument(
+                    detail::str("confusion_matrix.merge: counts must not be negative, got ", c[i], " at flat index ", i));
+            }
+        }
+        for (std::size_t i = 0; i < m_counts.size(); ++i)
+        {
+            m_counts[i] += c[i];
         }
     }
 

@@ -25,6 +25,9 @@ namespace adjoint
         void update(const Tensor& pred, const Tensor& target, std::optional<std::int64_t> ignore_index = std::nullopt);
         // Adds another accumulator's counts (same num_classes).
         void merge(const confusion_matrix& other);
+        // Adds raw counts: int64 (num_classes, num_classes), none negative, as counts() gives
+        // them (e.g. the sum over ranks of layers/distributed/metrics.hpp).
+        void merge(const Tensor& counts);
         void reset();
 
         std::int64_t num_classes() const { return m_classes; }

@@ -20,7 +20,7 @@ set -euo pipefail
 main_example=tensor_tour
 
 packages=(build-essential cmake libxtensor-dev xtl-dev libxsimd-dev libopenblas-dev
-          libgtest-dev nlohmann-json3-dev libstb-dev)
+          libgtest-dev nlohmann-json3-dev libstb-dev libopenmpi-dev openmpi-bin)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ADJOINT_BUILD_DIR:-$root/build}

@@ -8,16 +8,7 @@ namespace adjoint::testing
 {
     namespace
     {
-        std::string index_of(std::int64_t flat, const shape_t& shape)
-        {
-            shape_t idx(shape.size());
-            for (std::size_t i = shape.size(); i-- > 0;)
-            {
-                idx[i] = flat % shape[i];
-                flat /= shape[i];
-            }
-            return shape_str(idx);
-        }
+        std::string index_of(std::int64_t flat, const shape_t& shape) { return shape_str(unravel_index(flat, shape)); }
     }
 
     ::testing::AssertionResult tensor_near(const char* actual_expr, const char* expected_expr, const char*,

@@ -5,7 +5,11 @@
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace golden
 {
@@ -73,5 +77,43 @@ namespace golden
             v[i] = lo + (hi - lo) * (frac - static_cast<double>(static_cast<long>(frac)));
         }
         return from_vector(v, shape, float64).requires_grad_();
+    }
+
+    // One line of a fixture family's manifest.txt ("<op> <name> key=value ..."), as written
+    // by the generators that describe each case by its options.
+    struct manifest_case
+    {
+        std::string op, name;
+        std::map<std::string, std::string> fields;
+        bool flag(const std::string& key) const { return fields.at(key) == "1"; }
+    };
+
+    // The cases of tests/fixtures/<family>/manifest.txt, those of one op when `op` is given.
+    inline std::vector<manifest_case> load_manifest(const std::string& family, const std::string& op = "")
+    {
+        std::ifstream in(std::string(ADJOINT_FIXTURES) + "/" + family + "/manifest.txt");
+        std::vector<manifest_case> cases;
+        std::string line;
+        while (std::getline(in, line))
+        {
+            if (line.empty() || line[0] == '#')
+            {
+                continue;
+            }
+            std::istringstream words(line);
+            manifest_case c;
+            words >> c.op >> c.name;
+            std::string field;
+            while (words >> field)
+            {
+                const auto eq = field.find('=');
+                c.fields[field.substr(0, eq)] = field.substr(eq + 1);
+            }
+            if (op.empty() || c.op == op)
+            {
+                cases.push_back(c);
+            }
+        }
+        return cases;
     }
 } // namespace golden

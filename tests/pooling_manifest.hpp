@@ -2,7 +2,7 @@
 // running one case's op from its manifest fields: shared by test_pooling_golden.cpp and
 // test_interpolate.cpp.
 #pragma once
-#include <adjoint/adjoint.hpp>
+#include "golden_helpers.hpp"
 
 #include <fstream>
 #include <map>
@@ -14,40 +14,9 @@ namespace pooling_golden
 {
     using namespace adjoint;
 
-    struct golden_case
-    {
-        std::string op, name;
-        std::map<std::string, std::string> fields;
-        bool flag(const std::string& key) const { return fields.at(key) == "1"; }
-    };
+    using golden_case = golden::manifest_case;
 
-    inline std::vector<golden_case> load_manifest(const std::string& op)
-    {
-        std::ifstream in(std::string(ADJOINT_FIXTURES) + "/pooling/manifest.txt");
-        std::vector<golden_case> cases;
-        std::string line;
-        while (std::getline(in, line))
-        {
-            if (line.empty() || line[0] == '#')
-            {
-                continue;
-            }
-            std::istringstream words(line);
-            golden_case c;
-            words >> c.op >> c.name;
-            std::string field;
-            while (words >> field)
-            {
-                const auto eq = field.find('=');
-                c.fields[field.substr(0, eq)] = field.substr(eq + 1);
-            }
-            if (c.op == op)
-            {
-                cases.push_back(c);
-            }
-        }
-        return cases;
-    }
+    inline std::vector<golden_case> load_manifest(const std::string& op) { return golden::load_manifest("pooling", op); }
 
     inline pair_t parse_pair(const std::string& s)
     {

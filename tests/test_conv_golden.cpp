@@ -5,6 +5,8 @@
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
+#include "golden_helpers.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -16,36 +18,9 @@ using namespace adjoint;
 
 namespace
 {
-    struct golden_case
-    {
-        std::string op, name;
-        std::map<std::string, std::string> fields;
-    };
+    using golden_case = golden::manifest_case;
 
-    std::vector<golden_case> load_manifest()
-    {
-        std::ifstream in(std::string(ADJOINT_FIXTURES) + "/conv/manifest.txt");
-        std::vector<golden_case> cases;
-        std::string line;
-        while (std::getline(in, line))
-        {
-            if (line.empty() || line[0] == '#')
-            {
-                continue;
-            }
-            std::istringstream words(line);
-            golden_case c;
-            words >> c.op >> c.name;
-            std::string field;
-            while (words >> field)
-            {
-                const auto eq = field.find('=');
-                c.fields[field.substr(0, eq)] = field.substr(eq + 1);
-            }
-            cases.push_back(c);
-        }
-        return cases;
-    }
+    std::vector<golden_case> load_manifest() { return golden::load_manifest("conv"); }
 
     pair_t parse_pair(const std::string& s)
     {

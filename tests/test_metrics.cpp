@@ -46,6 +46,11 @@ TEST(Metrics, EpochFiguresComeFromSummedCounts)
     b1.merge(b2);
     EXPECT_TENSOR_NEAR(b1.counts(), m.counts(), 0.0, 0.0);
     EXPECT_NEAR(b1.mean_iou(), 5.0 / 9.0, 1e-15);
+    // Counts received as a tensor (another process's counts()) merge the same way.
+    confusion_matrix c(3);
+    add_batch1(c);
+    c.merge(b2.counts());
+    EXPECT_TENSOR_NEAR(c.counts(), m.counts(), 0.0, 0.0);
     b1.reset();
     EXPECT_EQ(b1.total(), 0);
     EXPECT_TRUE(std::isnan(b1.pixel_accuracy()));
@@ -99,6 +104,13 @@ TEST(MetricsErrors, Messages)
     EXPECT_EQ(m.total(), 0);   // a rejected batch counts nothing
     EXPECT_THROW_MESSAGE(std::invalid_argument, "confusion_matrix.merge: both must count the same classes, got 3 and 2",
                          m.merge(confusion_matrix(2)));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "confusion_matrix.merge: counts must be int64 of shape (3, 3), got int64 (2, 2)",
+                         m.merge(labels({{1, 0}, {0, 1}})));
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "confusion_matrix.merge: counts must not be negative, got -1 at flat index 4",
+                         m.merge(labels({{0, 0, 0}, {0, -1, 0}, {0, 0, 0}})));
+    EXPECT_EQ(m.total(), 0);   // rejected counts add nothing
     EXPECT_THROW_MESSAGE(std::invalid_argument, "confusion_matrix: num_classes must be >= 1, got 0", confusion_matrix(0));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
                          "binary_predictions_from_logits: expected a float32 or float64 tensor, got int64",

@@ -202,7 +202,8 @@ TEST(Cat, Errors)
     Tensor a = zeros({2, 3});
     EXPECT_THROW_MESSAGE(std::invalid_argument,
                          "cat: tensors must have the same shape except along axis 1, got (2, 3) and "
-                         "(3, 3) (tensor 1)",
+                         "(3, 3) (tensor 1); they differ along axis 0 (2 vs 3): crop or pad one to match first "
+                         "(pad with negative amounts crops)",
                          cat({a, zeros({3, 3})}, 1));
     EXPECT_THROW_MESSAGE(std::invalid_argument,
                          "cat: tensors must have the same shape except along axis 0, got (2, 3) and "

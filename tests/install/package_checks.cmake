@@ -17,13 +17,17 @@ function(run step)
 endfunction()
 
 # include/ must hold adjoint.hpp, the public and opt-in headers, the testing headers when
-# with_testing, and nothing else; the internal headers are named in the message if they
+# with_testing, the distributed ones when that component is installed, and nothing else; the internal headers are named in the message if they
 # leak, since they are what this check is for.
 function(check_installed_headers prefix with_testing)
   set(expected adjoint/adjoint.hpp)
   set(headers ${ADJOINT_PUBLIC_HEADERS} ${ADJOINT_OPT_IN_HEADERS})
   if(with_testing)
     list(APPEND headers ${ADJOINT_TESTING_HEADERS})
+  endif()
+  # The distributed component's headers ship with it, when MPI was found at build time.
+  if(EXISTS ${prefix}/lib/cmake/adjoint/adjoint-distributed-targets.cmake)
+    list(APPEND headers ${ADJOINT_DISTRIBUTED_HEADERS})
   endif()
   foreach(header IN LISTS headers)
     list(APPEND expected adjoint/${header})
@@ -44,8 +48,9 @@ function(check_installed_headers prefix with_testing)
   message(STATUS "install test: include/ holds exactly the ${count} listed headers: ok")
 endfunction()
 
-# Every public header must be reachable from <adjoint/adjoint.hpp>, and the opt-in and
-# testing ones must not be (they would make every user compile xtensor or GoogleTest).
+# Every public header must be reachable from <adjoint/adjoint.hpp>, and the opt-in, testing
+# and distributed ones must not be (they would make every user compile xtensor or
+# GoogleTest, or link MPI).
 # Asks the compiler (-M, GCC and Clang) rather than reading #include lines.
 function(check_umbrella_header prefix)
   set(include_dir ${prefix}/include)
@@ -61,7 +66,7 @@ function(check_umbrella_header prefix)
       string(APPEND problems "  ${header} is public but adjoint.hpp does not include it\n")
     endif()
   endforeach()
-  foreach(header IN LISTS ADJOINT_OPT_IN_HEADERS ADJOINT_TESTING_HEADERS)
+  foreach(header IN LISTS ADJOINT_OPT_IN_HEADERS ADJOINT_TESTING_HEADERS ADJOINT_DISTRIBUTED_HEADERS)
     string(FIND "${deps}" "${include_dir}/adjoint/${header}" at)
     if(NOT at EQUAL -1)
       string(APPEND problems "  ${header} is opt-in but adjoint.hpp includes it\n")

@@ -120,6 +120,30 @@ run("run the consumer's tests"
 # The same package without GoogleTest: plain find_package(adjoint) must not need it.
 run_plain_consumer(${prefix} ${WORK_DIR})
 
+# A program sample (neither test_ nor fail_) with a documented output must print exactly
+# that, run in a scratch folder so files it writes stay out of the way.
+file(GLOB documented ${samples}/*.cpp.expected)
+foreach(expected_file IN LISTS documented)
+  get_filename_component(name ${expected_file} NAME)
+  string(REGEX REPLACE "\\.cpp\\.expected$" "" name "${name}")
+  if(name MATCHES "^(test|fail)_")
+    continue()
+  endif()
+  set(run_dir ${WORK_DIR}/run-${name})
+  file(MAKE_DIRECTORY ${run_dir})
+  execute_process(COMMAND ${consumer_build}/${name} WORKING_DIRECTORY ${run_dir}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  file(READ ${expected_file} want)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install test: documented sample ${name} exited with ${rc}:\n${out}${err}")
+  endif()
+  if(NOT out STREQUAL want)
+    message(FATAL_ERROR "install test: the documented output of ${name} is stale; it prints\n${out}\n"
+                        "but the document says\n${want}")
+  endif()
+  message(STATUS "install test: ${name} prints what its document says: ok")
+endforeach()
+
 # Samples named fail_*.cpp demonstrate failure reports: they must fail, and every line the
 # document shows for them must appear in what they print (gtest's file:line and timing
 # lines vary, so those are not compared).
