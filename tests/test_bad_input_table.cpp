@@ -2,7 +2,6 @@
 // public ops a model is built from, each with the exact std::invalid_argument this library
 // raises. tests/python/bad_input_table_torch.py checks that PyTorch 1.13 rejects every row
 // (two rows, marked, are deliberately stricter than PyTorch).
-// TODO(batch_norm): add its rows once batch_norm lands on main (branch `batchnorm`).
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
@@ -106,11 +105,24 @@ namespace
              "binary_cross_entropy_with_logits: target size (4, 2) must be the same as input size (4, 3)"},
             {"mse_loss", "shapes that do not broadcast", [] { mse_loss(t({4, 3}), t({4, 2})); },
              "mse_loss: target size (4, 2) must be the same as input size (4, 3)"},
+            // ---- batch_norm ----
+            {"batch_norm", "1-d input", [] { batch_norm(t({4}), t({4}), ones({4}), {}, {}, true); },
+             "batch_norm: expected an input of at least 2 dimensions [N, C, ...], got size (4,)"},
+            {"batch_norm", "running_mean of the wrong length", [] { batch_norm(t({2, 3, 4, 4}), t({4}), ones({3}), {}, {}, true); },
+             "batch_norm: expected running_mean of shape (3,) for an input with 3 channels (input size (2, 3, 4, 4)), got (4,)"},
+            {"batch_norm", "weight of the wrong length", [] { batch_norm(t({2, 3, 4, 4}), t({3}), ones({3}), ones({2})); },
+             "batch_norm: expected weight of shape (3,) for an input with 3 channels (input size (2, 3, 4, 4)), got (2,)"},
+            {"batch_norm", "bias of the wrong length", [] { batch_norm(t({2, 3, 4, 4}), t({3}), ones({3}), ones({3}), t({4})); },
+             "batch_norm: expected bias of shape (3,) for an input with 3 channels (input size (2, 3, 4, 4)), got (4,)"},
+            {"batch_norm", "one value per channel when training", [] { batch_norm(t({1, 3}), t({3}), ones({3}), {}, {}, true); },
+             "batch_norm: expected more than 1 value per channel when training, got input size (1, 3)"},
+            {"batch_norm", "eval without running statistics", [] { batch_norm(t({2, 3}), {}, {}, {}, {}, false); },
+             "batch_norm: expected running_mean and running_var in evaluation mode (training = false), got none; pass training = true to normalise with the batch statistics"},
             // ---- cat ----
             {"cat", "no tensors", [] { cat({}); },
              "cat: expected at least one tensor, got none"},
             {"cat", "sizes differ off the cat axis", [] { cat({t({2, 3}), t({2, 4})}, 0); },
-             "cat: tensors must have the same shape except along axis 0, got (2, 3) and (2, 4) (tensor 1)"},
+             "cat: tensors must have the same shape except along axis 0, got (2, 3) and (2, 4) (tensor 1); they differ along axis 1 (3 vs 4): crop or pad one to match first (pad with negative amounts crops)"},
             {"cat", "different ranks", [] { cat({t({2, 3}), t({3})}); },
              "cat: tensors must have the same shape except along axis 0, got (2, 3) and (3,) (tensor 1)"},
             {"cat", "axis out of range", [] { cat({t({2, 3}), t({2, 3})}, 2); },
