@@ -97,7 +97,8 @@ test_tsan()
 {
     local dir=${ADJOINT_TSAN_BUILD_DIR:-$root/build-tsan}
     configure_in "$dir" "${sanitizer_build_type[@]}" -DADJOINT_SANITIZE=thread \
-        -DADJOINT_TEST_STATIC_INSTALL=OFF -DADJOINT_BUILD_BENCH=OFF -DADJOINT_BUILD_EXAMPLES=OFF
+        -DADJOINT_TEST_STATIC_INSTALL=OFF -DADJOINT_BUILD_BENCH=OFF -DADJOINT_BUILD_EXAMPLES=OFF \
+        -DADJOINT_BUILD_DISTRIBUTED=OFF
     cmake --build "$dir" -j"$jobs" --target test_graph_lifetime
     # OpenBLAS's own threads are not instrumented: one BLAS thread keeps TSan's reports to
     # adjoint's code (the threads in the tests are the tests' own).
@@ -112,7 +113,7 @@ run_fuzz()
     local dir=${ADJOINT_FUZZ_BUILD_DIR:-$root/build-fuzz}
     configure_in "$dir" "${sanitizer_build_type[@]}" -DCMAKE_CXX_COMPILER=clang++-14 \
         -DADJOINT_SANITIZE=address,undefined -DADJOINT_BUILD_FUZZ=ON -DADJOINT_BUILD_TESTS=OFF \
-        -DADJOINT_BUILD_EXAMPLES=OFF -DADJOINT_BUILD_BENCH=OFF
+        -DADJOINT_BUILD_EXAMPLES=OFF -DADJOINT_BUILD_BENCH=OFF -DADJOINT_BUILD_DISTRIBUTED=OFF
     cmake --build "$dir" -j"$jobs" --target fuzz_all
     local target
     for target in $(cat "$dir/tests/fuzz/targets.txt"); do
