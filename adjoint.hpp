@@ -6,6 +6,7 @@
 // Every other installed header must be reachable from here; the install test checks it.
 #pragma once
 #include <adjoint/core/activation_kernels.hpp>
+#include <adjoint/core/allocator.hpp>
 #include <adjoint/core/array.hpp>
 #include <adjoint/core/conv_geometry.hpp>
 #include <adjoint/core/conv_kernels.hpp>

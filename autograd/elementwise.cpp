@@ -214,13 +214,27 @@ namespace adjoint
                               });
     }
 
+    namespace
+    {
+        // g * (y > 0) in one pass, without a mask buffer: relu's backward. Linear in g with the
+        // same (piecewise constant) mask, so its own backward is itself and y gets none:
+        // higher-order gradients stay exact, as with g * constant(step(y)).
+        Tensor relu_grad(const Tensor& g, const array& y)
+        {
+            return detail::record(kernels::relu_backward(g.data(), y), "relu_backward", {g},
+                                  [y](const Tensor& gg, const std::vector<bool>&) -> tensor_list {
+                                      return {relu_grad(gg, y)};
+                                  }, detail::saves::nothing());
+        }
+    }
+
     Tensor relu(const Tensor& x)
     {
         // The mask is read off the output (y > 0 exactly where x > 0), so the graph keeps the
         // activation the next layer keeps anyway and lets the pre-activation go.
         array y = kernels::unary(unary_op::relu, x.data());
         return detail::record(y, "relu", {x}, [y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
-            return {g * constant(kernels::unary(unary_op::step, y))};
+            return {relu_grad(g, y)};
         }, detail::saves::only({}, true));
     }
 

@@ -1,10 +1,20 @@
-// conv_bench: times adjoint's conv2d / conv_transpose2d in float32 on a fixed list of cases
-// typical of small CNN and encoder-decoder training on a laptop CPU — forward, and forward +
-// backward — and prints one JSON line per case. It compares nothing and asserts nothing:
-// bench/run.py reads the case list from `conv_bench --list`, runs the same cases with
-// PyTorch and prints the comparison. Usage: conv_bench --help
+// conv_bench: times adjoint in float32 on a fixed list of cases — single conv2d /
+// conv_transpose2d layers (forward, and forward + backward) and whole models (TinySeg and a
+// small encoder-decoder: a training step with Adam, and the inference forward; see
+// models.hpp) — and prints one JSON line per case. It also measures the machine's FMA peak
+// (--peak). It compares nothing and asserts nothing: bench/run.py reads the case list from
+// `conv_bench --list`, runs the same cases with PyTorch and prints the comparison.
+// Usage: conv_bench --help
 #include <adjoint/adjoint.hpp>
 #include <adjoint/core/threads.hpp>
+#if __has_include(<adjoint/core/allocator.hpp>)
+#include <adjoint/core/allocator.hpp>
+#define BENCH_HAS_ALLOCATOR 1
+#endif
+
+#include "models.hpp"
+
+#include <immintrin.h>
 
 #include <cblas.h>   // only for OpenBLAS's own config / core name in --about
 #include <unistd.h>
@@ -22,6 +32,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace adjoint;
@@ -48,41 +59,82 @@ namespace
         return {true, in, out, k, s, p, op, 1};
     }
 
-    // A case is a chain of layers with relu between them (a single layer has none), run on
-    // a random input [n, c, h, w]. input_grad says whether the input needs a gradient: true
-    // for a layer inside a network, false where the input is data (a stem, the whole net).
+    // A case is either a chain of layers with relu between them (a single layer has none),
+    // run on a random input [n, c, h, w] with a fixed random output gradient, or a model of
+    // models.hpp (`model` set) at batch n and h x w images. input_grad says whether the
+    // chain's input needs a gradient: true for a layer inside a network, false where the
+    // input is data (a stem).
     struct case_spec
     {
         std::string name, what;
         std::int64_t n, c, h, w;
         bool input_grad;
         std::vector<layer_spec> layers;
+        std::string model;
     };
+
+    case_spec model_case(const std::string& model, std::int64_t n, std::int64_t size)
+    {
+        const std::string name = model + "_b" + std::to_string(n) + "_s" + std::to_string(size);
+        const std::string what = (model == "tinyseg" ? std::string("TinySeg") : std::string("small enc-dec")) +
+                                 " batch " + std::to_string(n) + ", " + std::to_string(size) + "x" +
+                                 std::to_string(size) + ": fwd = inference forward, f+b = training step with Adam";
+        return {name, what, n, bench::model_layers(model).front().in, size, size, false, {}, model};
+    }
 
     std::vector<case_spec> cases()
     {
-        return {
-            {"stem_3to16_64", "conv 3->16 3x3 s1 p1, 64x64", 8, 3, 64, 64, false, {conv(3, 16, 3, 1, 1)}},
-            {"down_16to32_s2_64", "conv 16->32 3x3 s2 p1, 64x64", 8, 16, 64, 64, true, {conv(16, 32, 3, 2, 1)}},
-            {"conv_64to64_32", "conv 64->64 3x3 s1 p1, 32x32", 8, 64, 32, 32, true, {conv(64, 64, 3, 1, 1)}},
-            {"depthwise_32_32", "depthwise 32ch 3x3 s1 p1 (groups 32), 32x32", 8, 32, 32, 32, true,
-             {conv(32, 32, 3, 1, 1, 32)}},
-            {"pointwise_64to128_16", "conv 64->128 1x1, 16x16", 8, 64, 16, 16, true, {conv(64, 128, 1, 1, 0)}},
-            {"up_k4_32to16_16", "conv_transpose 32->16 4x4 s2 p1, 16x16 -> 32x32", 8, 32, 16, 16, true,
-             {conv_t(32, 16, 4, 2, 1, 0)}},
-            {"up_k3op1_32to16_16", "conv_transpose 32->16 3x3 s2 p1 op1, 16x16 -> 32x32", 8, 32, 16, 16, true,
-             {conv_t(32, 16, 3, 2, 1, 1)}},
-            {"encdec_64", "encoder-decoder step, 3x64x64: 3-16-32(s2)-64(s2) convs, 64-32-16 k4 s2 up, 16->3 conv",
-             8, 3, 64, 64, false,
-             {conv(3, 16, 3, 1, 1), conv(16, 32, 3, 2, 1), conv(32, 64, 3, 2, 1), conv_t(64, 32, 4, 2, 1, 0),
-              conv_t(32, 16, 4, 2, 1, 0), conv(16, 3, 3, 1, 1)}},
+        std::vector<case_spec> out = {
+            {"C1", "conv 3->16 3x3 s1 p1, 16x3x64x64 (input is data)", 16, 3, 64, 64, false, {conv(3, 16, 3, 1, 1)}, ""},
+            {"C2", "conv 16->32 3x3 s2 p1, 16x16x64x64", 16, 16, 64, 64, true, {conv(16, 32, 3, 2, 1)}, ""},
+            {"C3", "conv 32->64 3x3 s2 p1, 16x32x32x32", 16, 32, 32, 32, true, {conv(32, 64, 3, 2, 1)}, ""},
+            {"T1", "conv_transpose 64->32 4x4 s2 p1, 16x64x16x16", 16, 64, 16, 16, true, {conv_t(64, 32, 4, 2, 1, 0)}, ""},
+            {"T2", "conv_transpose 32->16 4x4 s2 p1, 16x32x32x32", 16, 32, 32, 32, true, {conv_t(32, 16, 4, 2, 1, 0)}, ""},
+            {"B1", "conv 64->64 3x3 s1 p1, 8x64x128x128", 8, 64, 128, 128, true, {conv(64, 64, 3, 1, 1)}, ""},
+            {"B2", "conv_transpose 64->64 4x4 s2 p1, 8x64x64x64", 8, 64, 64, 64, true, {conv_t(64, 64, 4, 2, 1, 0)}, ""},
         };
+        out.push_back(model_case("tinyseg", 16, 64));
+        for (std::int64_t n : {1, 4, 64})
+        {
+            out.push_back(model_case("tinyseg", n, 64));
+        }
+        for (std::int64_t s : {32, 128})
+        {
+            out.push_back(model_case("tinyseg", 16, s));
+        }
+        out.push_back(model_case("small", 16, 32));
+        return out;
+    }
+
+    // Multiply-adds of one forward of the case (FLOPs = 2 x MACs).
+    double case_macs(const case_spec& c)
+    {
+        if (!c.model.empty())
+        {
+            return bench::model_macs(c.model, c.n, c.h);
+        }
+        double macs = 0;
+        std::int64_t h = c.h, w = c.w;
+        for (const layer_spec& l : c.layers)
+        {
+            const auto out_size = [&](std::int64_t s) {
+                return l.transpose ? (s - 1) * l.stride - 2 * l.padding + l.kernel + l.output_padding
+                                   : (s + 2 * l.padding - l.kernel) / l.stride + 1;
+            };
+            const std::int64_t ho = out_size(h), wo = out_size(w);
+            const double positions = l.transpose ? static_cast<double>(h * w) : static_cast<double>(ho * wo);
+            macs += static_cast<double>(c.n) * positions * l.in * (l.out / l.groups) * l.kernel * l.kernel;
+            h = ho;
+            w = wo;
+        }
+        return macs;
     }
 
     std::string case_json(const case_spec& c)
     {
         std::ostringstream out;
-        out << "{\"name\":\"" << c.name << "\",\"what\":\"" << c.what << "\",\"input\":[" << c.n << ',' << c.c << ','
+        out << "{\"name\":\"" << c.name << "\",\"what\":\"" << c.what << "\",\"model\":\"" << c.model
+            << "\",\"fwd_flop\":" << 2 * case_macs(c) << ",\"input\":[" << c.n << ',' << c.c << ','
             << c.h << ',' << c.w << "],\"input_grad\":" << (c.input_grad ? "true" : "false") << ",\"layers\":[";
         for (std::size_t i = 0; i < c.layers.size(); ++i)
         {
@@ -231,14 +283,23 @@ namespace
     };
 
     // warmup untimed runs, then reps timed ones; prepare() runs before each, outside the clock.
-    timing time_runs(int warmup, int reps, const std::function<void()>& prepare, const std::function<void()>& run,
-                     progress& bar, const std::string& what)
+    // A case whose runs are slow gets fewer: as many as fit in budget_ms (judged by the last
+    // warm-up run), at least 3, so the big cases do not dominate the session.
+    timing time_runs(int warmup, int reps, double budget_ms, const std::function<void()>& prepare,
+                     const std::function<void()>& run, progress& bar, const std::string& what)
     {
-        for (int i = 0; i < warmup; ++i)
+        double last = 0;
+        for (int i = 0; i < std::max(warmup, 1); ++i)
         {
             prepare();
+            const double w0 = wall_ms();
             run();
+            last = wall_ms() - w0;
             bar.advance(what);
+        }
+        if (budget_ms > 0 && last > 0)
+        {
+            reps = std::max(3, std::min(reps, static_cast<int>(budget_ms / last)));
         }
         timing t{{}, 0.0};
         double wall_total = 0, cpu_total = 0;
@@ -255,6 +316,62 @@ namespace
         }
         t.cpu_per_wall = wall_total > 0 ? cpu_total / wall_total : 0.0;
         return t;
+    }
+
+    // The machine's float32 FMA peak in GFLOP/s on `threads` threads: each thread runs
+    // independent register-to-register FMA chains (enough of them to cover the latency),
+    // AVX-512 when the CPU has it, else AVX2. No memory traffic: the ceiling for any kernel.
+    __attribute__((target("avx512f"))) double fma_loop_avx512(long iters)
+    {
+        __m512 acc[12];
+        for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(1.0f + i * 1e-3f);
+        const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+        for (long it = 0; it < iters; ++it)
+        {
+            for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+        }
+        __m512 s = acc[0];
+        for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, acc[i]);
+        float v[16];
+        _mm512_storeu_ps(v, s);
+        return static_cast<double>(v[0] + v[15]);
+    }
+
+    __attribute__((target("avx2,fma"))) double fma_loop_avx2(long iters)
+    {
+        __m256 acc[12];
+        for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(1.0f + i * 1e-3f);
+        const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+        for (long it = 0; it < iters; ++it)
+        {
+            for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+        }
+        __m256 s = acc[0];
+        for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, acc[i]);
+        float v[8];
+        _mm256_storeu_ps(v, s);
+        return v[0] + v[7];
+    }
+
+    double fma_peak_gflops(int threads, bool avx512)
+    {
+        const long iters = 20000000;
+        const double flop_per_thread = 2.0 * 12 * (avx512 ? 16 : 8) * static_cast<double>(iters);
+        double best = 0;
+        for (int rep = 0; rep < 3; ++rep)   // the best of 3: other load only ever slows it
+        {
+            std::vector<std::thread> pool;
+            std::vector<double> sink(static_cast<std::size_t>(threads));
+            const double t0 = wall_ms();
+            for (int i = 0; i < threads; ++i)
+            {
+                pool.emplace_back([&, i] { sink[i] = avx512 ? fma_loop_avx512(iters) : fma_loop_avx2(iters); });
+            }
+            for (auto& th : pool) th.join();
+            const double ms = wall_ms() - t0;
+            best = std::max(best, threads * flop_per_thread / (ms * 1e6));
+        }
+        return best;
     }
 
     std::string list_json(const std::vector<double>& v)
@@ -299,16 +416,20 @@ namespace
     struct options
     {
         int threads = 1, warmup = 3, reps = 20;
-        bool list = false, about = false, memory = false;
+        double budget_ms = 1500;
+        bool list = false, about = false, memory = false, peak = false;
         std::vector<std::string> only;
     };
 
     const char* usage =
-        "usage: conv_bench [--threads N] [--warmup W] [--reps R] [--case NAME]... [--memory] [--list] [--about]\n"
-        "  default: time every case (W untimed then R timed runs of forward, then of forward+backward),\n"
+        "usage: conv_bench [--threads N] [--warmup W] [--reps R] [--budget-ms B] [--case NAME]... [--memory]\n"
+        "                  [--peak] [--list] [--about]\n"
+        "  default: time every case (W untimed then R timed runs of forward, then of forward+backward\n"
+        "           or the training step; fewer runs where R would take more than B ms, default 1500),\n"
         "           one JSON line per case on stdout, progress on stderr\n"
-        "  --memory  per case: RSS growth over one forward+backward after warm-up (run with\n"
-        "            MALLOC_MMAP_THRESHOLD_ fixed so freed blocks go back to the OS; run.py does)\n"
+        "  --memory  per layer case: RSS growth over one forward+backward after warm-up; per model\n"
+        "            case: peak RSS growth over building it and 5 training steps, and what stays\n"
+        "  --peak    the float32 FMA peak of 1 and N threads (register-only loop), GFLOP/s\n"
         "  --list    print the cases as JSON lines;  --about  compiler and OpenBLAS build\n";
 
     options parse(int argc, char** argv)
@@ -328,7 +449,9 @@ namespace
             else if (a == "--warmup") o.warmup = std::stoi(value());
             else if (a == "--reps") o.reps = std::stoi(value());
             else if (a == "--case") o.only.push_back(value());
+            else if (a == "--budget-ms") o.budget_ms = std::stod(value());
             else if (a == "--memory") o.memory = true;
+            else if (a == "--peak") o.peak = true;
             else if (a == "--list") o.list = true;
             else if (a == "--about") o.about = true;
             else if (a == "--help" || a == "-h")
@@ -410,19 +533,77 @@ int main(int argc, char** argv)
             return 0;
         }
 
-        // OpenBLAS's pool is the only parallelism in adjoint's conv; set it here rather than
-        // through OPENBLAS_NUM_THREADS so the figure is what the library itself can ask for.
+        if (opt.peak)
+        {
+            const bool avx512 = __builtin_cpu_supports("avx512f");
+            std::printf("{\"mode\":\"peak\",\"isa\":\"%s\",\"gflops_1\":%.1f,\"threads\":%d,\"gflops_n\":%.1f}\n",
+                        avx512 ? "avx512" : "avx2", fma_peak_gflops(1, avx512), opt.threads,
+                        fma_peak_gflops(opt.threads, avx512));
+            return 0;
+        }
+
+        // Set here rather than through the environment, so that the figure is what the
+        // library itself can ask for (see core/threads.hpp).
         adjoint::set_num_threads(opt.threads);
         manual_seed(0);
-        const std::int64_t runs_per_case = opt.memory ? 3 : 2 * (opt.warmup + opt.reps);
+        const std::int64_t runs_per_case = opt.memory ? 3 : 2 * (std::max(opt.warmup, 1) + opt.reps);
         progress bar("adjoint t=" + std::to_string(opt.threads) + (opt.memory ? " memory" : ""),
                      runs_per_case * static_cast<std::int64_t>(selected.size()));
         for (const case_spec& c : selected)
         {
+            if (!c.model.empty() && opt.memory)
+            {
+                // A training run from scratch: what building the model and 5 steps add at peak,
+                // and what is still held afterwards (parameters, Adam state, cached buffers).
+                const long rss_before = status_kb("VmRSS");
+                const bool reset = reset_peak_rss();
+                {
+                    bench::model m(c.model, c.n, c.h);
+                    for (int i = 0; i < 5; ++i)
+                    {
+                        m.train_step();
+                    }
+                    bar.advance(c.name);
+                }
+                const long peak = status_kb("VmHWM"), after = status_kb("VmRSS");
+                std::printf("{\"framework\":\"adjoint\",\"mode\":\"memory\",\"case\":\"%s\",\"threads\":%d,"
+                            "\"rss_before_kb\":%ld,\"step_peak_extra_kb\":%ld,\"rss_after_extra_kb\":%ld}\n",
+                            c.name.c_str(), opt.threads, rss_before, reset ? peak - rss_before : -1L,
+                            after - rss_before);
+                std::fflush(stdout);
+                continue;
+            }
+            if (!c.model.empty())
+            {
+                bench::model m(c.model, c.n, c.h);
+#ifdef BENCH_HAS_ALLOCATOR
+                adjoint::reset_allocator_counters();
+#endif
+                const timing fwd = time_runs(opt.warmup, opt.reps, opt.budget_ms, [] {}, [&] { m.infer(); }, bar,
+                                             c.name + " infer");
+                const timing both = time_runs(opt.warmup, opt.reps, opt.budget_ms, [] {}, [&] { m.train_step(); },
+                                              bar, c.name + " train");
+                bar.case_done(c.name);
+                std::string alloc = "";
+#ifdef BENCH_HAS_ALLOCATOR
+                const adjoint::allocator_stats_t st = adjoint::allocator_stats();
+                alloc = ",\"alloc_hits\":" + std::to_string(st.hits) + ",\"alloc_misses\":" + std::to_string(st.misses) +
+                        ",\"alloc_peak_mib\":" + std::to_string(st.peak_bytes_in_use / 1048576.0) +
+                        ",\"alloc_cached_mib\":" + std::to_string(st.bytes_cached / 1048576.0) +
+                        ",\"alloc_releases\":" + std::to_string(st.releases);
+#endif
+                std::printf("{\"framework\":\"adjoint\",\"mode\":\"time\",\"case\":\"%s\",\"threads\":%d,"
+                            "\"blas_threads\":%d,\"fwd_ms\":%s,\"fwdbwd_ms\":%s,\"fwd_cpu_per_wall\":%.3f,"
+                            "\"fwdbwd_cpu_per_wall\":%.3f%s}\n",
+                            c.name.c_str(), opt.threads, adjoint::get_num_threads(), list_json(fwd.ms).c_str(),
+                            list_json(both.ms).c_str(), fwd.cpu_per_wall, both.cpu_per_wall, alloc.c_str());
+                std::fflush(stdout);
+                continue;
+            }
             network net(c);
             if (opt.memory)
             {
-                for (int i = 0; i < 2; ++i)   // OpenBLAS buffers and first-touch costs stay out
+                for (int i = 0; i < 2; ++i)   // BLAS buffers and first-touch costs stay out
                 {
                     net.zero_grad();
                     net.step();
@@ -441,10 +622,10 @@ int main(int argc, char** argv)
                 std::fflush(stdout);
                 continue;
             }
-            const timing fwd = time_runs(
-                opt.warmup, opt.reps, [&] { net.zero_grad(); }, [&] { net.forward(); }, bar, c.name + " fwd");
-            const timing both = time_runs(
-                opt.warmup, opt.reps, [&] { net.zero_grad(); }, [&] { net.step(); }, bar, c.name + " fwd+bwd");
+            const timing fwd = time_runs(opt.warmup, opt.reps, opt.budget_ms, [&] { net.zero_grad(); },
+                                         [&] { net.forward(); }, bar, c.name + " fwd");
+            const timing both = time_runs(opt.warmup, opt.reps, opt.budget_ms, [&] { net.zero_grad(); },
+                                          [&] { net.step(); }, bar, c.name + " fwd+bwd");
             bar.case_done(c.name);
             std::printf("{\"framework\":\"adjoint\",\"mode\":\"time\",\"case\":\"%s\",\"threads\":%d,\"blas_threads\":%d,"
                         "\"fwd_ms\":%s,\"fwdbwd_ms\":%s,\"fwd_cpu_per_wall\":%.3f,\"fwdbwd_cpu_per_wall\":%.3f}\n",

@@ -2,17 +2,18 @@
 """Side-by-side benchmark of adjoint's convolution against PyTorch, float32, on CPU.
 
 Usage: /usr/bin/python3 bench/run.py BUILD/bench/conv_bench [--rounds 3] [--reps 10] [--warmup 3]
-           [--threads 1,2] [--case NAME]... [--malloc pinned|default] [--no-memory] [--save FILE]
+           [--budget-ms 1500] [--threads 1,2] [--case NAME]... [--baseline OLD/conv_bench]
+           [--no-memory] [--save FILE.jsonl]
 
 Builds nothing: it takes the built conv_bench, reads the case list from it (`--list`), and
 runs the same cases with torch.nn.functional.conv2d / conv_transpose2d in a worker process
 of its own. Both sides run in rounds, alternately, so that load from other work on the
 machine hits them alike; each figure is the median over every timed run of all rounds.
-Each process gets OPENBLAS_NUM_THREADS and OMP_NUM_THREADS equal to its thread count, and
-by default glibc settings that keep freed blocks in the heap (see PINNED_MALLOC).
-Memory: one forward+backward per case after warm-up, peak RSS growth over the RSS just
-before it, with glibc's mmap threshold set low (MALLOC_MMAP_THRESHOLD_) so that freed big
-blocks go back to the OS on both sides. Prints the machine, then the tables (Markdown).
+Programs (see `programs` in main): adjoint as users get it, adjoint without this machine's
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, optionally an older conv_bench ("before"), PyTorch
+stock (torch.set_num_threads only) and PyTorch best-tuned (glibc pinned, OpenBLAS 1 thread).
+Memory: peak RSS growth, glibc defaults on every side. Also measures the FMA peak
+(conv_bench --peak) before and after. Prints the machine, then the tables (Markdown).
 """
 import argparse
 import json
@@ -23,7 +24,6 @@ import subprocess
 import sys
 import time
 
-MMAP_THRESHOLD = "65536"
 # glibc returns big freed blocks to the OS (mmap / heap trimming), so a loop that frees and
 # re-allocates a few MB per run pays fresh page faults each time, and whether it does can
 # differ from one process to the next. "pinned" keeps every block of these sizes in the heap
@@ -85,11 +85,17 @@ def torch_worker(args):
             self.x.grad = None
 
     def time_runs(prepare, run):
-        for _ in range(args.warmup):
+        last = 0.0
+        for _ in range(max(args.warmup, 1)):
             prepare()
+            w0 = time.perf_counter()
             run()
+            last = (time.perf_counter() - w0) * 1e3
+        reps = args.reps
+        if args.budget_ms > 0 and last > 0:   # as conv_bench: fewer runs for slow cases
+            reps = max(3, min(reps, int(args.budget_ms / last)))
         samples, wall_total, cpu_total = [], 0.0, 0.0
-        for _ in range(args.reps):
+        for _ in range(reps):
             prepare()
             w0, c0 = time.perf_counter(), time.process_time()
             run()
@@ -99,7 +105,59 @@ def torch_worker(args):
             cpu_total += c1 - c0
         return samples, (cpu_total / wall_total if wall_total > 0 else 0.0)
 
+    model_layers = {
+        "tinyseg": [(False, 3, 16, 3, 1, 1), (False, 16, 32, 3, 2, 1), (False, 32, 64, 3, 2, 1),
+                    (True, 64, 32, 4, 2, 1), (True, 32, 16, 4, 2, 1), (False, 16, 1, 1, 1, 0)],
+        "small": [(False, 1, 8, 3, 2, 1), (False, 8, 16, 3, 2, 1), (True, 16, 8, 4, 2, 1), (True, 8, 1, 4, 2, 1)],
+    }
+
+    class Model:
+        """bench/models.hpp in PyTorch: relu after every layer but the last, BCE with logits, Adam."""
+        def __init__(self, spec):
+            layers = []
+            specs = model_layers[spec["model"]]
+            for i, (t, cin, cout, k, st, pd) in enumerate(specs):
+                layers.append((torch.nn.ConvTranspose2d if t else torch.nn.Conv2d)(cin, cout, k, stride=st, padding=pd))
+                if i + 1 < len(specs):
+                    layers.append(torch.nn.ReLU())
+            self.net = torch.nn.Sequential(*layers)
+            self.x = torch.randn(*spec["input"])
+            with torch.no_grad():
+                self.target = (torch.rand(self.net(self.x).shape) > 0.5).float()
+            self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+            self.loss = torch.nn.BCEWithLogitsLoss()
+
+        def infer(self):
+            with torch.no_grad():
+                self.net(self.x)
+
+        def train_step(self):
+            self.opt.zero_grad(set_to_none=True)
+            self.loss(self.net(self.x), self.target).backward()
+            self.opt.step()
+
     for spec in cases:
+        if spec.get("model"):
+            if args.memory:
+                before = status_kb("VmRSS")
+                with open("/proc/self/clear_refs", "w") as f:
+                    f.write("5")
+                m = Model(spec)
+                for _ in range(5):
+                    m.train_step()
+                del m
+                print(json.dumps({"framework": "torch", "mode": "memory", "case": spec["name"],
+                                  "threads": args.threads, "rss_before_kb": before,
+                                  "step_peak_extra_kb": status_kb("VmHWM") - before,
+                                  "rss_after_extra_kb": status_kb("VmRSS") - before}), flush=True)
+                continue
+            m = Model(spec)
+            fwd, fwd_util = time_runs(lambda: None, m.infer)
+            both, both_util = time_runs(lambda: None, m.train_step)
+            print(json.dumps({"framework": "torch", "mode": "time", "case": spec["name"], "threads": args.threads,
+                              "torch_threads": torch.get_num_threads(), "fwd_ms": fwd, "fwdbwd_ms": both,
+                              "fwd_cpu_per_wall": fwd_util, "fwdbwd_cpu_per_wall": both_util}), flush=True)
+            continue
         net = Net(spec)
         if args.memory:
             for _ in range(2):
@@ -182,18 +240,29 @@ def fmt_ms(v):
     return f"{v:.2f}" if v < 100 else f"{v:.1f}"
 
 
+def fit_exponent(points):
+    """Least-squares slope of log(time) against log(work): 1.0 means time grows like the work."""
+    import math
+    xs = [math.log(w) for w, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den > 0 else float("nan")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bench", nargs="?", help="path of the built conv_bench")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--reps", type=int, default=10, help="timed runs per case per round")
+    parser.add_argument("--reps", type=int, default=10, help="timed runs per case per round (at most)")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--budget-ms", type=float, default=1500,
+                        help="per case and round, fewer runs where --reps would take longer")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--case", action="append", default=[], help="only these cases (repeatable)")
-    parser.add_argument("--malloc", choices=("pinned", "default"), default="pinned",
-                        help="glibc settings for the timed runs (see PINNED_MALLOC)")
+    parser.add_argument("--baseline", help="another conv_bench (an older build) to run alongside, labelled 'before'")
     parser.add_argument("--no-memory", action="store_true")
-    parser.add_argument("--save", help="write the raw results here as JSON")
+    parser.add_argument("--save", help="write every record here as JSON lines")
     # internal: the torch side runs in a process of its own, like conv_bench
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cases", help=argparse.SUPPRESS)
@@ -217,107 +286,165 @@ def main():
     with open(cases_file, "w") as f:
         for c in cases:
             f.write(json.dumps(c) + "\n")
+    info["fma_peak_before"] = run_json_lines([bench, "--peak", "--threads", str(max(threads))])[0]
 
-    def adjoint_cmd(t, extra):
-        return [bench, "--threads", str(t), "--warmup", str(args.warmup), "--reps", str(args.reps)] + case_args + extra
+    timing_args = ["--warmup", str(args.warmup), "--reps", str(args.reps), "--budget-ms", str(args.budget_ms)]
+
+    def adjoint_cmd(exe, t, extra):
+        return [exe, "--threads", str(t)] + timing_args + case_args + extra
 
     def torch_cmd(t, extra):
         return [sys.executable, os.path.abspath(__file__), "--torch-worker", "--cases", cases_file,
-                "--threads", str(t), "--warmup", str(args.warmup), "--reps", str(args.reps)] + extra
+                "--threads", str(t)] + timing_args + extra
 
-    def thread_env(t, extra=None):
-        # torch.set_num_threads does not reach the OpenBLAS pool torch also loads, and an
-        # OpenBLAS pool started with more threads than asked spins them for a while; pinning
-        # both variables makes each process use t threads and no more. conv_bench also calls
-        # kernels::set_num_threads(t), which is what takes effect there (it overrides the
-        # variable). OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are passed on untouched.
-        return dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t), **(extra or {}))
+    base_env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    no_core = {k: v for k, v in base_env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    # The programs, each as (label, command for t threads, environment for t threads).
+    # adjoint: threads through adjoint::set_num_threads only (conv_bench --threads), glibc as
+    # users get it. "adjoint (CORETYPE unset)": the same without this machine's
+    # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE. torch stock: torch.set_num_threads(t) only.
+    # torch tuned: glibc pinned (PINNED_MALLOC), OMP_NUM_THREADS=t, and OPENBLAS_NUM_THREADS=1
+    # so that the OpenBLAS pool torch also loads does not spin beside oneDNN's threads.
+    programs = [
+        ("adjoint", lambda t, x: adjoint_cmd(bench, t, x), lambda t: dict(base_env)),
+        ("adjoint (CORETYPE unset)", lambda t, x: adjoint_cmd(bench, t, x), lambda t: dict(no_core)),
+        ("torch stock", torch_cmd, lambda t: dict(base_env)),
+        ("torch tuned", torch_cmd,
+         lambda t: dict(base_env, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS="1", **PINNED_MALLOC)),
+    ]
+    if args.baseline:
+        baseline = os.path.abspath(args.baseline)
+        programs.insert(1, ("before", lambda t, x: adjoint_cmd(baseline, t, x), lambda t: dict(base_env)))
 
-    phases = [(r, t, side) for r in range(args.rounds) for t in threads for side in ("adjoint", "torch")]
+    phases = [(r, t, prog) for r in range(args.rounds) for t in threads for prog in programs]
     results = []
     start = time.perf_counter()
-    for i, (r, t, side) in enumerate(phases):
+    for i, (r, t, (label, cmd, env)) in enumerate(phases):
         elapsed = time.perf_counter() - start
         eta = elapsed / i * (len(phases) - i) if i else float("nan")
-        print(f"[run.py] phase {i + 1}/{len(phases)}: round {r + 1}, {side}, {t} thread(s); "
+        print(f"[run.py] phase {i + 1}/{len(phases)}: round {r + 1}, {label}, {t} thread(s); "
               f"{elapsed:.0f} s elapsed, ETA {eta:.0f} s, load {load_average()}", file=sys.stderr, flush=True)
-        cmd = adjoint_cmd(t, []) if side == "adjoint" else torch_cmd(t, [])
-        for rec in run_json_lines(cmd, thread_env(t, PINNED_MALLOC if args.malloc == "pinned" else None)):
+        for rec in run_json_lines(cmd(t, []), env(t)):
             rec["round"] = r
+            rec["program"] = label
             results.append(rec)
 
     memory = []
     if not args.no_memory:
-        env = thread_env(1, {"MALLOC_MMAP_THRESHOLD_": MMAP_THRESHOLD})
-        print("[run.py] memory, 1 thread", file=sys.stderr, flush=True)
-        memory += run_json_lines(adjoint_cmd(1, ["--memory"]), env)
-        memory += run_json_lines(torch_cmd(1, ["--memory"]), env)
+        print("[run.py] memory, 1 thread, glibc defaults", file=sys.stderr, flush=True)
+        for label, cmd, env in programs:
+            if label in ("adjoint", "before", "torch stock"):
+                for rec in run_json_lines(cmd(1, ["--memory"]), env(1)):
+                    rec["program"] = label
+                    memory.append(rec)
+    info["fma_peak_after"] = run_json_lines([bench, "--peak", "--threads", str(max(threads))])[0]
     info["load_after"] = load_average()
-    info["malloc_for_timing"] = PINNED_MALLOC if args.malloc == "pinned" else "glibc defaults"
     info["seconds"] = round(time.perf_counter() - start, 1)
 
-    # pool the samples of all rounds
     pooled = {}
     for rec in results:
-        key = (rec["case"], rec["threads"], rec["framework"])
-        p = pooled.setdefault(key, {"fwd": [], "fwdbwd": [], "fwd_util": [], "fwdbwd_util": [], "round_med": []})
+        key = (rec["case"], rec["threads"], rec["program"])
+        p = pooled.setdefault(key, {"fwd": [], "fwdbwd": [], "util": [], "round_med": []})
         p["fwd"] += rec["fwd_ms"]
         p["fwdbwd"] += rec["fwdbwd_ms"]
-        p["fwd_util"].append(rec["fwd_cpu_per_wall"])
-        p["fwdbwd_util"].append(rec["fwdbwd_cpu_per_wall"])
+        p["util"].append(rec["fwdbwd_cpu_per_wall"])
         p["round_med"].append(statistics.median(rec["fwdbwd_ms"]))
+    med = {k: {"fwd": statistics.median(v["fwd"]), "fwdbwd": statistics.median(v["fwdbwd"])} for k, v in pooled.items()}
+    peak = {1: max(info["fma_peak_before"]["gflops_1"], info["fma_peak_after"]["gflops_1"]),
+            max(threads): max(info["fma_peak_before"]["gflops_n"], info["fma_peak_after"]["gflops_n"])}
 
     print("## Machine")
     for k, v in info.items():
         print(f"- {k}: {v}")
+    labels = [p[0] for p in programs]
+    for part, title in (("fwd", "forward (models: inference forward, no graph)"),
+                        ("fwdbwd", "forward + backward (models: training step with Adam)")):
+        print()
+        print(f"## {title}: ms, median of {args.rounds} rounds; ratio = adjoint / torch (< 1: adjoint faster); "
+              f"GFLOP/s and % of FMA peak are adjoint's (FLOPs = 2 x MACs, backward = 2 x forward)")
+        print()
+        print("| case | thr | " + " | ".join(labels) + " | ratio stock | ratio tuned | GFLOP/s | % peak |")
+        print("|---|---|" + "---|" * (len(labels) + 4))
+        for c in cases:
+            for t in threads:
+                row = [med.get((c["name"], t, label), {}).get(part) for label in labels]
+                if row[0] is None:
+                    continue
+                a = row[0]
+                st, tu = med.get((c["name"], t, "torch stock")), med.get((c["name"], t, "torch tuned"))
+                flop = c["fwd_flop"] * (3 if part == "fwdbwd" else 1)
+                gf = flop / (a * 1e6)
+                cells = " | ".join(fmt_ms(v) if v is not None else "-" for v in row)
+                print(f"| {c['name']} | {t} | {cells} | {a / st[part]:.2f} | {a / tu[part]:.2f} | {gf:.0f} "
+                      f"| {100 * gf / peak.get(t, float('nan')):.0f} |")
     print()
-    print(f"## Time (float32, median of {args.rounds} rounds x {args.reps} runs after {args.warmup} warm-up runs; "
-          "ratio = adjoint / torch, > 1 means adjoint is slower; util = process CPU time / wall time)")
+    print("## Spread between fresh processes: lowest - highest per-process median, f+b ms")
     print()
-    print("| case | thr | fwd adjoint ms | fwd torch ms | fwd ratio | f+b adjoint ms | f+b torch ms | f+b ratio "
-          "| f+b util adj / torch |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    stability = []
+    print("| case | thr | " + " | ".join(labels) + " |")
+    print("|---|---|" + "---|" * len(labels))
     for c in cases:
         for t in threads:
-            a = pooled.get((c["name"], t, "adjoint"))
-            b = pooled.get((c["name"], t, "torch"))
-            if not a or not b:
-                continue
-            fa, fb = statistics.median(a["fwd"]), statistics.median(b["fwd"])
-            ba, bb = statistics.median(a["fwdbwd"]), statistics.median(b["fwdbwd"])
-            print(f"| {c['name']} | {t} | {fmt_ms(fa)} | {fmt_ms(fb)} | {fa / fb:.2f} | {fmt_ms(ba)} | {fmt_ms(bb)} "
-                  f"| {ba / bb:.2f} | {statistics.mean(a['fwdbwd_util']):.2f} / {statistics.mean(b['fwdbwd_util']):.2f} |")
-            stability.append((c["name"], t, a["round_med"], b["round_med"]))
+            cells = []
+            for label in labels:
+                p = pooled.get((c["name"], t, label))
+                cells.append(f"{fmt_ms(min(p['round_med']))} - {fmt_ms(max(p['round_med']))}" if p else "-")
+            print(f"| {c['name']} | {t} | " + " | ".join(cells) + " |")
+    if len(threads) > 1:
+        t2 = max(threads)
+        print()
+        print(f"## Speed-up from 1 to {t2} threads (f+b; fwd in brackets)")
+        print()
+        print("| case | " + " | ".join(labels) + " |")
+        print("|---|" + "---|" * len(labels))
+        for c in cases:
+            cells = []
+            for label in labels:
+                a, b = med.get((c["name"], 1, label)), med.get((c["name"], t2, label))
+                cells.append(f"{a['fwdbwd'] / b['fwdbwd']:.2f} ({a['fwd'] / b['fwd']:.2f})" if a and b else "-")
+            print(f"| {c['name']} | " + " | ".join(cells) + " |")
     print()
-    print("Stability: the lowest and highest per-round (per-process) f+b median, ms")
+    print("## Scaling of the TinySeg training step: exponent b of time ~ work^b (fitted over batch and size)")
     print()
-    print("| case | thr | adjoint min - max | torch min - max |")
-    print("|---|---|---|---|")
-    for name, t, ra, rb in stability:
-        print(f"| {name} | {t} | {fmt_ms(min(ra))} - {fmt_ms(max(ra))} | {fmt_ms(min(rb))} - {fmt_ms(max(rb))} |")
+    for label in labels:
+        for t in threads:
+            for axis, pick in (("batch 1-64 at 64x64", lambda c: c["input"][2] == 64),
+                               ("size 32-128 at batch 16", lambda c: c["input"][0] == 16)):
+                pts = [(c["fwd_flop"], med[(c["name"], t, label)]["fwdbwd"]) for c in cases
+                       if c.get("model") == "tinyseg" and pick(c) and (c["name"], t, label) in med]
+                if len(pts) >= 2:
+                    print(f"- {label}, {t} thread(s), {axis}: b = {fit_exponent(pts):.2f}")
     if memory:
         print()
-        print("## Memory (1 thread; peak RSS growth during one forward+backward after warm-up, "
-              f"MALLOC_MMAP_THRESHOLD_={MMAP_THRESHOLD})")
+        print("## Memory (1 thread, glibc defaults): layers: peak RSS growth over one f+b after warm-up; "
+              "models: peak RSS growth over building the model and 5 training steps (and RSS still added after)")
         print()
-        print("| case | adjoint MiB | torch MiB | ratio |")
-        print("|---|---|---|---|")
-        by = {(m["case"], m["framework"]): m["step_peak_extra_kb"] for m in memory}
+        progs = sorted({m["program"] for m in memory}, key=labels.index)
+        print("| case | " + " | ".join(f"{p} MiB" for p in progs) + " |")
+        print("|---|" + "---|" * len(progs))
+        by = {(m["case"], m["program"]): m for m in memory}
         for c in cases:
-            a, b = by.get((c["name"], "adjoint")), by.get((c["name"], "torch"))
-            if a is None or b is None:
-                continue
-            ratio = f"{a / b:.2f}" if b > 0 else "-"
-            print(f"| {c['name']} | {a / 1024:.1f} | {b / 1024:.1f} | {ratio} |")
+            cells = []
+            for p in progs:
+                m = by.get((c["name"], p))
+                if m is None:
+                    cells.append("-")
+                elif "rss_after_extra_kb" in m:
+                    cells.append(f"{m['step_peak_extra_kb'] / 1024:.1f} ({m['rss_after_extra_kb'] / 1024:.1f})")
+                else:
+                    cells.append(f"{m['step_peak_extra_kb'] / 1024:.1f}")
+            print(f"| {c['name']} | " + " | ".join(cells) + " |")
     print()
     print("Cases:")
     for c in cases:
-        grad = "input needs grad" if c["input_grad"] else "input is data"
-        print(f"- {c['name']}: N={c['input'][0]}, {c['what']} ({grad})")
+        grad = "" if c.get("model") else (" (input needs grad)" if c["input_grad"] else " (input is data)")
+        print(f"- {c['name']}: {c['what']}{grad}; {c['fwd_flop'] / 1e9:.3f} GFLOP forward")
     if args.save:
         with open(args.save, "w") as f:
-            json.dump({"machine": info, "cases": cases, "time": results, "memory": memory}, f, indent=1)
+            f.write(json.dumps({"machine": info}) + "\n")
+            for c in cases:
+                f.write(json.dumps({"case_spec": c}) + "\n")
+            for rec in results + memory:
+                f.write(json.dumps(rec) + "\n")
 
 
 if __name__ == "__main__":

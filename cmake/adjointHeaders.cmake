@@ -10,6 +10,7 @@
 # Public, and reachable from <adjoint/adjoint.hpp> (the install test checks both).
 set(ADJOINT_PUBLIC_HEADERS
   core/activation_kernels.hpp
+  core/allocator.hpp
   core/array.hpp
   core/conv_geometry.hpp
   core/conv_kernels.hpp
@@ -100,6 +101,7 @@ set(ADJOINT_INTERNAL_HEADERS
   core/conv_runs.hpp       # the tap walker behind every conv kernel
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
   core/loss_kernels.hpp    # softplus and the class mask behind the losses
+  core/parallel.hpp        # the OpenMP loop helper every parallel kernel goes through
   core/xt.hpp              # the one include of xtensor; keeps it out of public headers
 )
 

@@ -52,22 +52,18 @@ namespace adjoint
         a.m_dtype = dt;
         a.m_shape = shape;
         a.m_storage = std::make_shared<detail::storage>();
-        // Turn the allocator's bare bad_alloc into a message saying who asked for how much.
-        try
-        {
-            detail::dispatch(dt, [&](auto t) {
-                using T = decltype(t);
-                a.m_storage->values = xt::xtensor<T, 1>::from_shape({static_cast<std::size_t>(n)});
-            });
-        }
-        catch (const std::bad_alloc&)
+        // The allocator reports refusal as nullptr; say who asked for how much.
+        const std::size_t bytes = static_cast<std::size_t>(n) * dtype_size(dt);
+        std::size_t capacity = 0;
+        void* block = detail::allocate_buffer(bytes, capacity);
+        if (block == nullptr)
         {
             throw cannot_allocate();
         }
-        catch (const std::length_error&)
-        {
-            throw cannot_allocate();
-        }
+        a.m_storage->data = block;
+        a.m_storage->capacity = capacity;
+        a.m_storage->numel = static_cast<std::size_t>(n);
+        a.m_storage->dt = dt;
         return a;
     }
 
@@ -105,18 +101,21 @@ namespace adjoint
         template <> const char* type_name<float>() { return "float"; }
         template <> const char* type_name<double>() { return "double"; }
         template <> const char* type_name<std::int64_t>() { return "int64_t"; }
+        template <class T> constexpr adjoint::dtype dtype_of();
+        template <> constexpr adjoint::dtype dtype_of<float>() { return float32; }
+        template <> constexpr adjoint::dtype dtype_of<double>() { return float64; }
+        template <> constexpr adjoint::dtype dtype_of<std::int64_t>() { return int64; }
     }
 
     template <class T>
     T* array::typed() const
     {
-        auto* buffer = m_storage ? std::get_if<xt::xtensor<T, 1>>(&m_storage->values) : nullptr;
-        if (buffer == nullptr)
+        if (m_storage == nullptr || m_storage->dt != dtype_of<T>())
         {
             throw std::logic_error(detail::str("array::data: requested ", type_name<T>(), " access, got ",
                                                defined() ? dtype_name(m_dtype) : "an undefined array"));
         }
-        return buffer->data();
+        return static_cast<T*>(m_storage->data);
     }
 
     template <class T>

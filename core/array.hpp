@@ -16,7 +16,7 @@ namespace adjoint
 {
     namespace detail
     {
-        struct storage;   // the xtensor buffer; defined in core/xt.hpp
+        struct storage;   // the buffer (from core/allocator.hpp); defined in core/xt.hpp
     }
 
     class array

@@ -6,10 +6,12 @@
 #include <adjoint/core/conv_kernels.hpp>
 #include <adjoint/core/conv_runs.hpp>
 #include <adjoint/core/gemm.hpp>
+#include <adjoint/core/parallel.hpp>
 #include <adjoint/core/reduce.hpp>
 #include <adjoint/core/xt.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -111,7 +113,36 @@ namespace adjoint::kernels
             im2col(image, buffer, g, g.c_in);
             return buffer;
         }
+
+        std::atomic<conv_path> current_path{conv_path::fast};
+
+        // The fast path: samples split over the threads, each running im2col / col2im and its
+        // GEMMs alone on its own scratch (the GEMMs run single-threaded inside the region).
+        // Taken for dtypes whose gemm may run in a region (gemm_in_region_ok), else the
+        // reference loop below runs with BLAS's own threads. Either way each sample's
+        // arithmetic is the same, so results do not depend on the thread count.
+        bool sample_parallel(adjoint::dtype dt)
+        {
+            return current_path.load() == conv_path::fast && kernels::gemm_in_region_ok(dt);
+        }
+
+        // One scratch column matrix per thread that may run a chunk of samples.
+        std::vector<array> scratch_per_thread(adjoint::dtype dt, std::int64_t rows, std::int64_t cols, std::int64_t n,
+                                              const char* op)
+        {
+            const std::int64_t threads = std::max<std::int64_t>(1, std::min<std::int64_t>(detail::parallel_threads(), n));
+            std::vector<array> out;
+            for (std::int64_t t = 0; t < threads; ++t)
+            {
+                out.push_back(scratch(dt, rows, cols, op));
+            }
+            return out;
+        }
+
     }
+
+    void set_conv_path(conv_path path) { current_path.store(path); }
+    conv_path get_conv_path() { return current_path.load(); }
 
     array conv_forward(const array& x, const array& weight, const conv_geometry& g)
     {
@@ -131,6 +162,28 @@ namespace adjoint::kernels
         }
         detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
+            if (sample_parallel(x.dtype()))
+            {
+                std::vector<array> buffers = scratch_per_thread(x.dtype(), s.direct ? 0 : s.col_rows, s.p, g.n, "conv2d");
+                const T* xs = x.data<T>();
+                const T* ws = weight.data<T>();
+                T* ys = y.data<T>();
+                std::vector<T*> bufs;
+                for (array& b : buffers) bufs.push_back(b.data<T>());
+                detail::parallel_for(g.n, 1, [&](std::int64_t begin, std::int64_t end) {
+                    T* buffer = bufs[static_cast<std::size_t>(detail::thread_index())];
+                    for (std::int64_t i = begin; i < end; ++i)
+                    {
+                        const T* col = columns(xs + i * s.image_size, buffer, g, s);
+                        for (std::int64_t gi = 0; gi < g.groups; ++gi)
+                        {
+                            gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k,
+                                 col + gi * s.k * s.p, s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
+                        }
+                    }
+                });
+                return;
+            }
             array buffer = scratch(x.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv2d");   // reused by every sample
             const T* xs = x.data<T>();
             const T* ws = weight.data<T>();
@@ -167,6 +220,34 @@ namespace adjoint::kernels
         }
         detail::dispatch_floating(gy.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
+            if (sample_parallel(gy.dtype()))
+            {
+                std::vector<array> buffers =
+                    scratch_per_thread(gy.dtype(), s.direct ? 0 : s.col_rows, s.p, g.n, "conv_transpose2d");
+                const T* gys = gy.data<T>();
+                const T* ws = weight.data<T>();
+                T* gxs = gx.data<T>();
+                std::vector<T*> bufs;
+                for (array& b : buffers) bufs.push_back(b.data<T>());
+                detail::parallel_for(g.n, 1, [&](std::int64_t begin, std::int64_t end) {
+                    T* buffer = bufs[static_cast<std::size_t>(detail::thread_index())];
+                    for (std::int64_t i = begin; i < end; ++i)
+                    {
+                        T* image = gxs + i * s.image_size;
+                        T* col = s.direct ? image : buffer;
+                        for (std::int64_t gi = 0; gi < g.groups; ++gi)
+                        {
+                            gemm(true, false, s.k, s.p, s.cout_g, T(1), ws + gi * s.cout_g * s.k, s.k,
+                                 gys + i * s.output_size + gi * s.cout_g * s.p, s.p, T(0), col + gi * s.k * s.p, s.p);
+                        }
+                        if (!s.direct)
+                        {
+                            col2im(buffer, image, g, g.c_in);
+                        }
+                    }
+                });
+                return;
+            }
             array buffer = scratch(gy.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv_transpose2d");
             const T* gys = gy.data<T>();
             const T* ws = weight.data<T>();
@@ -207,6 +288,50 @@ namespace adjoint::kernels
         }
         detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
+            if (sample_parallel(x.dtype()))
+            {
+                // A fixed split, whatever the thread count: the batch in `parts` contiguous
+                // blocks, each accumulated in sample order into a partial of its own, and the
+                // partials added in block order. So the sum is the same on 1 or 2 threads
+                // (it rounds differently from the reference path's one running sum).
+                const std::int64_t parts = std::min<std::int64_t>(g.n, 4);
+                std::vector<array> buffers =
+                    scratch_per_thread(x.dtype(), s.direct ? 0 : s.col_rows, s.p, parts, "conv2d_weight_grad");
+                std::vector<array> partials;
+                std::vector<T*> bufs, sums;
+                for (array& b : buffers) bufs.push_back(b.data<T>());
+                for (std::int64_t q = 0; q < parts; ++q)
+                {
+                    partials.push_back(q == 0 ? gw : array::full(g.weight_shape(), 0.0, x.dtype()));
+                    sums.push_back(partials.back().template data<T>());
+                }
+                const T* xs = x.data<T>();
+                const T* gys = gy.data<T>();
+                detail::parallel_for(parts, 1, [&](std::int64_t qb, std::int64_t qe) {
+                    T* buffer = bufs[static_cast<std::size_t>(detail::thread_index())];
+                    for (std::int64_t q = qb; q < qe; ++q)
+                    {
+                        for (std::int64_t i = q * g.n / parts; i < (q + 1) * g.n / parts; ++i)
+                        {
+                            const T* col = columns(xs + i * s.image_size, buffer, g, s);
+                            for (std::int64_t gi = 0; gi < g.groups; ++gi)
+                            {
+                                gemm(false, true, s.cout_g, s.k, s.p, T(1), gys + i * s.output_size + gi * s.cout_g * s.p,
+                                     s.p, col + gi * s.k * s.p, s.p, T(1), sums[q] + gi * s.cout_g * s.k, s.k);
+                            }
+                        }
+                    }
+                });
+                const std::int64_t total = gw.numel();
+                for (std::int64_t q = 1; q < parts; ++q)
+                {
+                    for (std::int64_t e = 0; e < total; ++e)
+                    {
+                        sums[0][e] += sums[q][e];
+                    }
+                }
+                return;
+            }
             array buffer = scratch(x.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv2d_weight_grad");
             const T* xs = x.data<T>();
             const T* gys = gy.data<T>();
@@ -238,18 +363,19 @@ namespace adjoint::kernels
             using T = decltype(t);
             T* ys = y.data<T>();
             const T* bs = bias.data<T>();
-            for (std::int64_t i = 0; i < n; ++i)
-            {
-                for (std::int64_t ch = 0; ch < c; ++ch)
+            // Planes [n * c] over the threads, at least 32K elements a chunk.
+            const std::int64_t grain = std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(inner, 1));
+            detail::parallel_for(n * c, grain, [&](std::int64_t begin, std::int64_t end) {
+                for (std::int64_t plane = begin; plane < end; ++plane)
                 {
-                    T* row = ys + (i * c + ch) * inner;
-                    const T b = bs[ch];
+                    T* row = ys + plane * inner;
+                    const T b = bs[plane % c];
                     for (std::int64_t e = 0; e < inner; ++e)
                     {
                         row[e] += b;
                     }
                 }
-            }
+            });
         });
     }
 

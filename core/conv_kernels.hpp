@@ -33,4 +33,17 @@ namespace adjoint::kernels
 
     // The bias gradient: sum over every axis but axis 1. g: [n, c, ...] -> [c].
     array channel_sum(const array& g);
+
+    // Which implementation the three kernels above run. `fast` (the default): samples split
+    // over the threads, float32 GEMMs through oneDNN when built with it, the weight gradient
+    // summed in a fixed split of the batch (results independent of the thread count).
+    // `reference`: the plain loop over samples, one im2col + GEMM after the other, BLAS
+    // threaded inside each GEMM. Process-wide; tests switch it to check one against the other.
+    enum class conv_path
+    {
+        fast,
+        reference
+    };
+    void set_conv_path(conv_path path);
+    conv_path get_conv_path();
 }

@@ -2,6 +2,7 @@
 // here as rows of a stepping and a repeated operand, the dtype switch comes from
 // detail::dispatch (see elementwise.hpp).
 #include <adjoint/core/elementwise.hpp>
+#include <adjoint/core/parallel.hpp>
 #include <adjoint/core/reduce.hpp>
 #include <adjoint/core/xt.hpp>
 
@@ -14,6 +15,9 @@ namespace adjoint::kernels
 {
     namespace
     {
+        // Elementwise work below this many elements stays on the calling thread.
+        constexpr std::int64_t parallel_grain = 32768;
+
         // A 1-d view of the whole buffer: same-shape operations on it take xtensor's
         // contiguous (SIMD) loop instead of n-d index stepping.
         template <class T>
@@ -225,7 +229,18 @@ namespace adjoint::kernels
         }
         detail::dispatch(a.dtype(), [&](auto t) {
             using T = decltype(t);
-            if (p.length >= 16 || p.outer.empty())
+            if (p.outer.empty() && p.a_step == 1 && p.b_step == 1)
+            {
+                // Same shapes: one row, split into chunks over the threads.
+                const T* as = a.data<T>();
+                const T* bs = b.data<T>();
+                T* os = out.data<T>();
+                detail::parallel_for(p.length, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+                    auto o = row(os + begin, end - begin);
+                    assign_binary<T>(op, o, row(as + begin, end - begin), row(bs + begin, end - begin));
+                });
+            }
+            else if (p.length >= 16 || p.outer.empty())
             {
                 // Contiguous rows (all of it for same shapes or a scalar operand): xtensor's
                 // linear loops over each row.
@@ -246,23 +261,52 @@ namespace adjoint::kernels
         array out = array::empty(x.shape(), x.dtype());
         detail::dispatch_floating(x.dtype(), unary_name(op), [&](auto t) {
             using T = decltype(t);
-            auto o = flat<T>(out);
-            auto a = flat<T>(x);
-            const T one = T(1), zero = T(0);
-            switch (op)
-            {
-                case unary_op::neg: o = -a; break;
-                case unary_op::exp: o = xt::exp(a); break;
-                case unary_op::log: o = xt::log(a); break;
-                case unary_op::sqrt: o = xt::sqrt(a); break;
-                case unary_op::abs: o = xt::abs(a); break;
-                case unary_op::sign: o = xt::sign(a); break;
-                case unary_op::relu: o = xt::maximum(a, zero); break;
-                // Written as 1/(1+exp(-x)) it overflows harmlessly to 0 for very negative x.
-                case unary_op::sigmoid: o = one / (one + xt::exp(-a)); break;
-                case unary_op::tanh: o = xt::tanh(a); break;
-                case unary_op::step: o = xt::where(a > zero, one, zero); break;
-            }
+            const T* src = x.data<T>();
+            T* dst = out.data<T>();
+            detail::parallel_for(x.numel(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+                auto o = row(dst + begin, end - begin);
+                auto a = row(src + begin, end - begin);
+                const T one = T(1), zero = T(0);
+                switch (op)
+                {
+                    case unary_op::neg: o = -a; break;
+                    case unary_op::exp: o = xt::exp(a); break;
+                    case unary_op::log: o = xt::log(a); break;
+                    case unary_op::sqrt: o = xt::sqrt(a); break;
+                    case unary_op::abs: o = xt::abs(a); break;
+                    case unary_op::sign: o = xt::sign(a); break;
+                    case unary_op::relu: o = xt::maximum(a, zero); break;
+                    // Written as 1/(1+exp(-x)) it overflows harmlessly to 0 for very negative x.
+                    case unary_op::sigmoid: o = one / (one + xt::exp(-a)); break;
+                    case unary_op::tanh: o = xt::tanh(a); break;
+                    case unary_op::step:
+                        // A plain loop: the comparison becomes a vector mask (xt::where here
+                        // compiled to a branch per element, 4.4 ns on random signs).
+                        for (std::int64_t i = begin; i < end; ++i)
+                        {
+                            dst[i] = static_cast<T>(src[i] > zero);
+                        }
+                        break;
+                }
+            });
+        });
+        return out;
+    }
+
+    array relu_backward(const array& g, const array& y)
+    {
+        array out = array::empty(y.shape(), y.dtype());
+        detail::dispatch_floating(y.dtype(), "relu", [&](auto t) {
+            using T = decltype(t);
+            const T* gs = g.data<T>();
+            const T* ys = y.data<T>();
+            T* dst = out.data<T>();
+            detail::parallel_for(y.numel(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+                for (std::int64_t i = begin; i < end; ++i)
+                {
+                    dst[i] = gs[i] * static_cast<T>(ys[i] > T(0));   // branch-free: a vector compare and multiply
+                }
+            });
         });
         return out;
     }

@@ -25,6 +25,10 @@ namespace adjoint::kernels
     // 1 where lo <= x <= hi, else 0 (NaN gives 0): clamp's derivative, boundaries included as in PyTorch.
     array in_range(const array& x, double lo, double hi);
 
+    // relu's backward in one pass: g * (y > 0 ? 1 : 0), the same products as
+    // binary(mul, g, unary(step, y)) without the mask buffer. g and y: same shape and dtype.
+    array relu_backward(const array& g, const array& y);
+
     // Sums `x` over broadcast dimensions so the result has `shape`: the adjoint of broadcasting.
     array sum_to(const array& x, const shape_t& shape);
 }

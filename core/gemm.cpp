@@ -1,11 +1,24 @@
-// gemm through OpenBLAS's CBLAS interface (see gemm.hpp), and the thread count of
-// core/threads.hpp, which is OpenBLAS's pool size.
+// gemm (see gemm.hpp): float32 through oneDNN's sgemm when the build has it, else (and for
+// float64) OpenBLAS's CBLAS; and the one thread count of core/threads.hpp, which sets
+// OpenMP's (the kernels' loops and oneDNN) and OpenBLAS's pool alike.
+//
+// Why oneDNN for float32: this machine pins OPENBLAS_CORETYPE=Haswell, which holds OpenBLAS
+// 0.3.21 to AVX2 kernels, while oneDNN picks AVX-512 from the CPU itself (docs/benchmarks.md
+// has the measurements). Both are called on the calling thread when the caller is already
+// inside a parallel region (oneDNN runs sequentially there; kernels only call gemm from a
+// region for float32, see gemm_in_region_ok), so the pools never oversubscribe the cores.
 #include <adjoint/core/gemm.hpp>
+#include <adjoint/core/parallel.hpp>
 #include <adjoint/core/shape.hpp>
 #include <adjoint/core/threads.hpp>
 
 #include <cblas.h>
+#include <omp.h>
+#ifdef ADJOINT_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
 
+#include <atomic>
 #include <stdexcept>
 
 namespace adjoint::kernels
@@ -23,6 +36,13 @@ namespace adjoint::kernels
         {
             return;
         }
+#ifdef ADJOINT_HAVE_DNNL
+        if (dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) ==
+            dnnl_success)
+        {
+            return;
+        }
+#endif
         cblas_sgemm(CblasRowMajor, op(trans_a), op(trans_b), n32(m), n32(n), n32(k), alpha, a, n32(lda), b, n32(ldb),
                     beta, c, n32(ldc));
     }
@@ -43,14 +63,46 @@ namespace adjoint::kernels
 
 namespace adjoint
 {
+    namespace
+    {
+        // 0 until set_num_threads is called: then the defaults (OpenMP's, one per core unless
+        // OMP_NUM_THREADS says otherwise) stand.
+        std::atomic<int> requested{0};
+    }
+
     void set_num_threads(int threads)
     {
         if (threads < 1)
         {
             throw std::invalid_argument(detail::str("set_num_threads: expected at least 1 thread, got ", threads));
         }
+        requested.store(threads);
+        omp_set_num_threads(threads);
         openblas_set_num_threads(threads);
     }
 
-    int get_num_threads() { return openblas_get_num_threads(); }
+    int get_num_threads()
+    {
+        const int t = requested.load();
+        return t > 0 ? t : omp_get_max_threads();
+    }
+
+    namespace detail
+    {
+        int parallel_threads() { return omp_in_parallel() ? 1 : get_num_threads(); }
+        int thread_index() { return omp_get_thread_num(); }
+    }
+
+    namespace kernels
+    {
+        bool gemm_in_region_ok(adjoint::dtype dt)
+        {
+#ifdef ADJOINT_HAVE_DNNL
+            return dt == float32;
+#else
+            (void)dt;
+            return false;
+#endif
+        }
+    }
 }

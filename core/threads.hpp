@@ -1,6 +1,7 @@
-// How many threads adjoint's kernels may use. The parallel work today is inside BLAS (matmul
-// and the convolution GEMMs); the other kernels run on the calling thread. The default is
-// OpenBLAS's (OPENBLAS_NUM_THREADS, else one per core).
+// How many threads adjoint's kernels may use: the one control for every parallel region —
+// the conv kernels' loops over samples, the elementwise kernels' chunks (OpenMP), oneDNN's
+// and OpenBLAS's GEMMs. The default is OpenMP's (OMP_NUM_THREADS, else one per core).
+// Results do not depend on it (see core/parallel.hpp; docs/benchmarks.md lists exceptions).
 #pragma once
 
 namespace adjoint

@@ -1,7 +1,8 @@
-// The one place that includes xtensor (internal to core/*.cpp): the storage type behind
-// `array`, zero-copy xtensor views of arrays, and dtype dispatch. Public headers never
+// The one place that includes xtensor (internal to core/*.cpp): the storage behind
+// `array` (an allocator buffer), zero-copy xtensor views of arrays, and dtype dispatch. Public headers never
 // include this file, so an xtensor upgrade touches core/ only.
 #pragma once
+#include <adjoint/core/allocator.hpp>
 #include <adjoint/core/array.hpp>
 
 #include <xtensor/xadapt.hpp>
@@ -13,19 +14,27 @@
 #include <cstdint>
 #include <stdexcept>
 #include <type_traits>
-#include <variant>
 
 namespace adjoint::detail
 {
-    // Flat, SIMD-aligned buffers; the n-d shape lives in the array that points here.
-    // `id` names this buffer for the lifetime of the process (never reused, unlike its
-    // address) and `version` counts writes into it: together they let backward tell that a
-    // tensor it saved was modified in place (see autograd/node.cpp).
+    // Flat, 64-byte-aligned buffers from the caching allocator (core/allocator.hpp); the n-d
+    // shape lives in the array that points here, and xtensor sees the buffer through xview /
+    // xt::adapt. `id` names this buffer for the lifetime of the process (never reused, unlike
+    // its address) and `version` counts writes into it: together they let backward tell that
+    // a tensor it saved was modified in place (see autograd/node.cpp).
     struct storage
     {
-        std::variant<xt::xtensor<float, 1>, xt::xtensor<double, 1>, xt::xtensor<std::int64_t, 1>> values;
+        void* data = nullptr;
+        std::size_t numel = 0;
+        std::size_t capacity = 0;   // the allocator's size class, in bytes
+        adjoint::dtype dt = adjoint::float32;
         std::uint64_t id = next_id();
         std::atomic<std::uint64_t> version{0};
+
+        storage() = default;
+        storage(const storage&) = delete;
+        storage& operator=(const storage&) = delete;
+        ~storage() { deallocate_buffer(data, capacity, numel * dtype_size(dt)); }
 
         static std::uint64_t next_id()
         {

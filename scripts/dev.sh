@@ -4,7 +4,7 @@
 # or the whole test suite. It does not install python3-torch: that is only for
 # regenerating golden fixtures and for benchmarks, never for building or testing.
 #
-#   bash scripts/dev.sh example   # set up, build, run the main example
+#   bash scripts/dev.sh example   # set up, build only the main example, run it (its default run)
 #   bash scripts/dev.sh test      # set up, build, run every test through ctest
 #   bash scripts/dev.sh build     # set up and build only
 #   bash scripts/dev.sh test-asan # every test under AddressSanitizer + UBSan (build-asan/)
@@ -16,11 +16,15 @@
 # Environment: ADJOINT_BUILD_DIR (default <repo>/build), JOBS (default: nproc).
 set -euo pipefail
 
-# The program `example` runs; a segmentation example will take over from the tour.
-main_example=tensor_tour
+# The program `example` builds and runs: examples/<main_example>, target <main_example>.
+# toy_segmentation trains a tiny encoder-decoder for a few minutes and writes its results
+# (montage, curves, checkpoints) to runs/toy_segmentation under the repository root.
+main_example=toy_segmentation
 
 packages=(build-essential cmake libxtensor-dev xtl-dev libxsimd-dev libopenblas-dev
-          libgtest-dev nlohmann-json3-dev libstb-dev libopenmpi-dev openmpi-bin)
+          libgtest-dev nlohmann-json3-dev libstb-dev libcli11-dev libdnnl-dev)
+# Only the test suite needs these: Open MPI, for the optional adjoint::distributed component.
+test_packages=(libopenmpi-dev openmpi-bin)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ADJOINT_BUILD_DIR:-$root/build}
@@ -32,10 +36,11 @@ usage()
     exit 2
 }
 
+# Installs whichever of the named packages are missing.
 install_missing_packages()
 {
     local missing=()
-    for p in "${packages[@]}"; do
+    for p in "$@"; do
         # dpkg-query is instant, so a machine that has everything never touches the network.
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
             missing+=("$p")
@@ -53,10 +58,15 @@ install_missing_packages()
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
+# Configures, then builds the given targets (everything when none is given).
 configure_and_build()
 {
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
-    cmake --build "$build" -j"$jobs"
+    local targets=()
+    for t in "$@"; do
+        targets+=(--target "$t")
+    done
+    cmake --build "$build" -j"$jobs" "${targets[@]}"
 }
 
 # ---- reliability: sanitizer, fuzz and soak builds, each in a folder of its own ----
@@ -115,8 +125,6 @@ test_tsan()
 run_fuzz()
 {
     local seconds=${1:-60}
-    packages+=("${fuzz_packages[@]}")
-    install_missing_packages
     local dir=${ADJOINT_FUZZ_BUILD_DIR:-$root/build-fuzz}
     configure_in "$dir" "${sanitizer_build_type[@]}" -DCMAKE_CXX_COMPILER=clang++-14 \
         -DADJOINT_SANITIZE=address,undefined -DADJOINT_BUILD_FUZZ=ON -DADJOINT_BUILD_TESTS=OFF \
@@ -144,8 +152,9 @@ run_soak()
 }
 
 case "${1:-}" in
-    test-asan|test-tsan) [ $# -eq 1 ] || usage; install_missing_packages ;;
-    fuzz|soak) [ $# -le 2 ] || usage; install_missing_packages ;;
+    test-asan|test-tsan) [ $# -eq 1 ] || usage; install_missing_packages "${packages[@]}" "${test_packages[@]}" ;;
+    fuzz) [ $# -le 2 ] || usage; install_missing_packages "${packages[@]}" "${fuzz_packages[@]}" ;;
+    soak) [ $# -le 2 ] || usage; install_missing_packages "${packages[@]}" ;;
     *) [ $# -eq 1 ] || usage ;;
 esac
 case "$1" in
@@ -157,17 +166,18 @@ esac
 
 case "$1" in
     example)
-        install_missing_packages
-        configure_and_build
-        "$build/examples/$main_example"
+        install_missing_packages "${packages[@]}"
+        configure_and_build "$main_example"
+        cd "$root"
+        "$build/examples/$main_example/$main_example"
         ;;
     test)
-        install_missing_packages
+        install_missing_packages "${packages[@]}" "${test_packages[@]}"
         configure_and_build
         ctest --test-dir "$build" --output-on-failure -j"$jobs"
         ;;
     build)
-        install_missing_packages
+        install_missing_packages "${packages[@]}" "${test_packages[@]}"
         configure_and_build
         ;;
     *)

@@ -1,9 +1,10 @@
-// Grayscale rendering and PNG output for the examples. This is the one translation unit
-// that compiles stb_image_write's implementation.
+// Rendering, PNG output and image reading for the examples. This is the one translation
+// unit that compiles stb_image_write's implementation; stb_image's comes from libstb.
 #include "image.hpp"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb_image_write.h>
+#include <stb_image.h>
 
 #include <algorithm>
 #include <cmath>
@@ -72,5 +73,89 @@ namespace adjoint::examples
         {
             throw std::runtime_error(detail::str("write_png: could not write '", path, "'"));
         }
+    }
+
+    rgb_image::rgb_image(int w, int h, rgb fill)
+        : width(w), height(h), pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), fill)
+    {
+        if (w <= 0 || h <= 0)
+        {
+            throw std::invalid_argument(detail::str("rgb_image: a positive size, got ", w, " x ", h));
+        }
+    }
+
+    void paste(rgb_image& canvas, const rgb_image& tile, int x, int y)
+    {
+        for (int j = 0; j < tile.height; ++j)
+        {
+            for (int i = 0; i < tile.width; ++i)
+            {
+                if (canvas.inside(x + i, y + j))
+                {
+                    canvas.at(x + i, y + j) = tile.at(i, j);
+                }
+            }
+        }
+    }
+
+    rgb_image upscale(const rgb_image& image, int scale)
+    {
+        rgb_image out(image.width * scale, image.height * scale);
+        for (int y = 0; y < out.height; ++y)
+        {
+            for (int x = 0; x < out.width; ++x)
+            {
+                out.at(x, y) = image.at(x / scale, y / scale);
+            }
+        }
+        return out;
+    }
+
+    void write_png(const rgb_image& image, const std::string& path)
+    {
+        static_assert(sizeof(rgb) == 3, "rgb must be three packed bytes");
+        if (!stbi_write_png(path.c_str(), image.width, image.height, 3, image.pixels.data(), image.width * 3))
+        {
+            throw std::runtime_error(detail::str("write_png: could not write '", path, "'"));
+        }
+    }
+
+    namespace
+    {
+        // stbi_load with the wanted channel count; the pixels are freed by the caller's copy.
+        std::vector<std::uint8_t> load_pixels(const std::string& path, int channels, int& width, int& height)
+        {
+            int stored = 0;
+            unsigned char* data = stbi_load(path.c_str(), &width, &height, &stored, channels);
+            if (data == nullptr)
+            {
+                throw std::runtime_error(
+                    detail::str("cannot read image '", path, "': ", stbi_failure_reason()));
+            }
+            std::vector<std::uint8_t> out(data, data + static_cast<std::size_t>(width) * height * channels);
+            stbi_image_free(data);
+            return out;
+        }
+    }
+
+    rgb_image read_rgb(const std::string& path)
+    {
+        int w = 0, h = 0;
+        const auto bytes = load_pixels(path, 3, w, h);
+        rgb_image image(w, h);
+        for (std::size_t i = 0; i < image.pixels.size(); ++i)
+        {
+            image.pixels[i] = {bytes[3 * i], bytes[3 * i + 1], bytes[3 * i + 2]};
+        }
+        return image;
+    }
+
+    gray_image read_gray(const std::string& path)
+    {
+        int w = 0, h = 0;
+        auto bytes = load_pixels(path, 1, w, h);
+        gray_image image(w, h);
+        image.pixels = std::move(bytes);
+        return image;
     }
 }

@@ -1,0 +1,119 @@
+// The whole-model cases of conv_bench: TinySeg (the segmentation net) and the small
+// encoder-decoder of the libtorch comparison, each as a training step (forward, BCE with
+// logits against a fixed random 0/1 mask, backward, Adam lr 1e-3) and as an inference
+// forward (no graph). Written inline from layers/ so the bench depends on nothing in
+// examples/; bench/run.py builds the same models in PyTorch from the JSON of --list.
+#pragma once
+#include <adjoint/adjoint.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bench
+{
+    using namespace adjoint;
+
+    // One layer of a model: conv or transposed conv, each followed by relu except the last.
+    struct model_layer
+    {
+        bool transpose;
+        std::int64_t in, out, kernel, stride, padding;
+    };
+
+    inline std::vector<model_layer> model_layers(const std::string& model)
+    {
+        if (model == "tinyseg")
+        {
+            return {{false, 3, 16, 3, 1, 1}, {false, 16, 32, 3, 2, 1}, {false, 32, 64, 3, 2, 1},
+                    {true, 64, 32, 4, 2, 1}, {true, 32, 16, 4, 2, 1},  {false, 16, 1, 1, 1, 0}};
+        }
+        // "small": 1->8 k3 s2 p1, 8->16 k3 s2 p1, convT 16->8 k4 s2 p1, convT 8->1 k4 s2 p1
+        return {{false, 1, 8, 3, 2, 1}, {false, 8, 16, 3, 2, 1}, {true, 16, 8, 4, 2, 1}, {true, 8, 1, 4, 2, 1}};
+    }
+
+    // Multiply-adds of one forward at input [n, c, h, w] (square images, the layers above).
+    inline double model_macs(const std::string& model, std::int64_t n, std::int64_t h)
+    {
+        double macs = 0;
+        std::int64_t s = h;
+        for (const model_layer& l : model_layers(model))
+        {
+            const std::int64_t out = l.transpose ? (s - 1) * l.stride - 2 * l.padding + l.kernel
+                                                 : (s + 2 * l.padding - l.kernel) / l.stride + 1;
+            // A transposed conv costs its input positions x k^2 x in x out, a conv its output positions.
+            const std::int64_t positions = l.transpose ? s * s : out * out;
+            macs += static_cast<double>(n) * positions * l.in * l.out * l.kernel * l.kernel;
+            s = out;
+        }
+        return macs;
+    }
+
+    class model
+    {
+    public:
+        model(const std::string& name, std::int64_t n, std::int64_t h)
+        {
+            const std::vector<model_layer> layers = model_layers(name);
+            for (const model_layer& l : layers)
+            {
+                if (l.transpose)
+                {
+                    m_convt.push_back(std::make_shared<ConvTranspose2d>(
+                        ConvTranspose2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding)));
+                    m_order.push_back({true, m_convt.size() - 1});
+                    append(m_convt.back()->parameters());
+                }
+                else
+                {
+                    m_conv.push_back(std::make_shared<Conv2d>(
+                        Conv2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding)));
+                    m_order.push_back({false, m_conv.size() - 1});
+                    append(m_conv.back()->parameters());
+                }
+            }
+            m_x = randn({n, layers.front().in, h, h});
+            no_grad_guard no_grad;
+            m_target = (rand(forward().shape()) > 0.5).to(float32);
+            m_adam = std::make_unique<optim::Adam>(m_params, optim::AdamOptions(1e-3));
+        }
+
+        Tensor forward() const
+        {
+            Tensor h = m_x;
+            for (std::size_t i = 0; i < m_order.size(); ++i)
+            {
+                h = m_order[i].first ? m_convt[m_order[i].second]->forward(h) : m_conv[m_order[i].second]->forward(h);
+                if (i + 1 < m_order.size())
+                {
+                    h = relu(h);
+                }
+            }
+            return h;
+        }
+
+        void infer() const
+        {
+            no_grad_guard no_grad;
+            forward();
+        }
+
+        void train_step()
+        {
+            m_adam->zero_grad();
+            binary_cross_entropy_with_logits(forward(), m_target).backward();
+            m_adam->step();
+        }
+
+    private:
+        void append(const tensor_list& ps) { m_params.insert(m_params.end(), ps.begin(), ps.end()); }
+
+        std::vector<std::shared_ptr<Conv2d>> m_conv;
+        std::vector<std::shared_ptr<ConvTranspose2d>> m_convt;
+        std::vector<std::pair<bool, std::size_t>> m_order;   // (transposed?, index)
+        tensor_list m_params;
+        Tensor m_x, m_target;
+        std::unique_ptr<optim::Adam> m_adam;
+    };
+}
