@@ -94,3 +94,25 @@ write("conv", "transpose", bytes([1, 1, 0, 1, 1, 1, 1, 1, 4, 4, 2, 2, 2, 2, 2, 1
 write("conv", "transpose_groups", bytes([1, 1, 1, 2, 1, 1, 1, 1, 3, 5, 3, 3, 2, 3, 1, 2, 1, 2, 1, 2, 2, 1]))
 write("conv", "bad_stride", bytes([0, 1, 0, 1, 1, 0, 1, 1, 4, 4, 2, 2, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0]))
 write("conv", "kernel_too_big", bytes([0, 1, 0, 1, 1, 0, 1, 1, 0, 0, 3, 3, 1, 1, 1, 1, 3, 3, 1, 1, 1, 0]))
+
+# ---- image: PNG files for the examples' image / mask reader (no .png suffix: .gitignore) ----
+import zlib
+
+
+def png(width, height, color_type, rows, declared=None):
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    w, h = declared or (width, height)
+    header = struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)
+    raw = b"".join(b"\x00" + r for r in rows)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+write("image", "gray_2x2", png(2, 2, 0, [b"\x00\x01", b"\x02\x03"]))
+write("image", "rgb_3x1", png(3, 1, 2, [b"\xff\x00\x00\x00\xff\x00\x00\x00\xff"]))
+write("image", "rgba_1x2", png(1, 2, 6, [b"\x10\x20\x30\x40", b"\x50\x60\x70\x80"]))
+write("image", "mask_4x4", png(4, 4, 0, [bytes([0, 1, 2, 3])] * 4))
+write("image", "huge_dimensions", png(1, 1, 0, [b"\x00"], declared=(100000, 100000)))
+write("image", "max_dimensions", png(1, 1, 2, [b"\x00\x00\x00"], declared=(0x7FFFFFFF, 0x7FFFFFFF)))
+write("image", "zero_width", png(1, 1, 0, [b"\x00"], declared=(0, 1)))
+write("image", "truncated", png(2, 2, 0, [b"\x00\x01", b"\x02\x03"])[:40])
