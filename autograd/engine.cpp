@@ -3,6 +3,7 @@
 // are run unless retain_graph is set, so a second pass over them fails loudly.
 // After a leaf's gradient is summed into its .grad, the leaf's grad-accumulated hooks run
 // (Tensor::register_grad_accumulated_hook), outside the leaf lock.
+#include <adjoint/autograd/anomaly.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/autograd/node.hpp>
 #include <adjoint/autograd/ops.hpp>
@@ -93,6 +94,24 @@ namespace adjoint
             }
         }
 
+        // A node's backward under anomaly mode: the ops inside it are not checked one by one
+        // (a backward may pass through an Inf it cancels); what it returns is.
+        static tensor_list run_checked(Node& node, const Tensor& g, const std::vector<bool>& needs)
+        {
+            tensor_list grads;
+            {
+                detail::backward_anomaly_scope scope;
+                grads = node.m_fn(g, needs);
+            }
+            std::vector<std::string> producers;
+            for (const auto& n : node.m_next)
+            {
+                producers.push_back(n && !n->is_accumulator() ? n->m_name : std::string());
+            }
+            detail::check_backward_anomaly(node.m_name, grads, needs, producers, node.m_forward_layer);
+            return grads;
+        }
+
         static tensor_list run(const tensor_list& roots, const tensor_list& root_grads, bool retain_graph,
                                bool create_graph, const tensor_list& capture, bool allow_unused)
         {
@@ -177,7 +196,15 @@ namespace adjoint
                 {
                     needs[i] = node->m_next[i] != nullptr;
                 }
-                tensor_list grads = node->m_fn(g, needs);
+                tensor_list grads;
+                if (detail::anomaly_enabled())
+                {
+                    grads = run_checked(*node, g, needs);
+                }
+                else
+                {
+                    grads = node->m_fn(g, needs);
+                }
                 for (std::size_t i = 0; i < needs.size(); ++i)
                 {
                     if (!needs[i])

@@ -1,5 +1,6 @@
 // Node bookkeeping, grad mode, iterative graph destruction, saved-tensor versions, and
 // `record`: the single place where an op's result is attached to the graph (see node.hpp).
+#include <adjoint/autograd/anomaly.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/autograd/node.hpp>
 
@@ -148,6 +149,10 @@ namespace adjoint
 
         Tensor record(array result, const char* name, const tensor_list& inputs, backward_fn fn, saves saved)
         {
+            if (anomaly_enabled())
+            {
+                check_forward_anomaly(result, name, inputs);
+            }
             Tensor out(std::move(result));
             if (!is_grad_enabled())
             {
@@ -182,6 +187,10 @@ namespace adjoint
             out.impl()->requires_grad = true;
             out.impl()->grad_fn =
                 make_node(name, std::move(next), std::move(shapes), std::move(fn), std::move(versions));
+            if (anomaly_enabled())
+            {
+                out.impl()->grad_fn->set_forward_layer(current_layer_path());
+            }
             return out;
         }
     }

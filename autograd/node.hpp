@@ -72,6 +72,11 @@ namespace adjoint
         // Number of Node objects alive in this process: a leak shows as a count that grows.
         static std::int64_t live_count();
 
+        // Anomaly mode (anomaly.hpp): the layer the forward ran in, kept for the backward's
+        // message; empty when the mode was off during the forward.
+        const std::string& forward_layer() const { return m_forward_layer; }
+        void set_forward_layer(std::string path) { m_forward_layer = std::move(path); }
+
     private:
         friend struct engine_access;
         std::string m_name;
@@ -81,6 +86,7 @@ namespace adjoint
         std::vector<detail::saved_version> m_saved;
         std::shared_ptr<detail::tensor_impl> m_leaf;
         bool m_released = false;
+        std::string m_forward_layer;
     };
 
     namespace detail

@@ -1,6 +1,7 @@
 // Every differentiable op and tensor constructor, in one include.
 #pragma once
 #include <adjoint/autograd/activation.hpp>
+#include <adjoint/autograd/anomaly.hpp>
 #include <adjoint/autograd/batch_norm.hpp>
 #include <adjoint/autograd/conv.hpp>
 #include <adjoint/autograd/creation.hpp>

@@ -29,6 +29,7 @@ set(ADJOINT_PUBLIC_HEADERS
   core/shape_kernels.hpp
   core/threads.hpp
   autograd/activation.hpp
+  autograd/anomaly.hpp
   autograd/batch_norm.hpp
   autograd/conv.hpp
   autograd/creation.hpp

@@ -6,10 +6,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <stdexcept>
 #include <system_error>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +34,42 @@ namespace adjoint::detail
                 return ".";
             }
             return slash == 0 ? "/" : path.substr(0, slash);
+        }
+
+        // Removes "<path>.tmp-<pid>-<n>" files whose process no longer exists: a writer killed
+        // mid-save (SIGKILL, power loss) cannot remove its own, and without this every such
+        // kill would leave one more. A live pid (this process included) is never touched.
+        // Best effort, after a successful save. Pids are this machine's: a folder shared with
+        // other machines must not have two of them saving the same path (see the header).
+        void remove_stale_temporaries(const std::string& path) noexcept
+        {
+            const auto slash = path.find_last_of('/');
+            const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp-";
+            DIR* dir = ::opendir(parent_folder(path).c_str());
+            if (dir == nullptr)
+            {
+                return;
+            }
+            const std::string folder = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+            while (const dirent* e = ::readdir(dir))
+            {
+                const std::string name = e->d_name;
+                if (name.compare(0, prefix.size(), prefix) != 0)
+                {
+                    continue;
+                }
+                char* end = nullptr;
+                const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+                if (pid <= 0 || end == nullptr || *end != '-' || pid == static_cast<long>(::getpid()))
+                {
+                    continue;
+                }
+                if (::kill(static_cast<::pid_t>(pid), 0) != 0 && errno == ESRCH)
+                {
+                    ::unlink((folder + name).c_str());
+                }
+            }
+            ::closedir(dir);
         }
     }
 
@@ -134,5 +173,6 @@ namespace adjoint::detail
             ::fsync(dir);
             ::close(dir);
         }
+        remove_stale_temporaries(m_path);
     }
 }

@@ -3,8 +3,10 @@
 // atomic only within one file system), every write and the close are checked, the data is
 // fsynced, and only then is the temporary renamed over the target. Any failure removes the
 // temporary file, leaves the previous file alone and throws std::runtime_error naming the
-// target. Internal to core/*.cpp (not installed). It does not lock: two writers of one path
-// race and the last rename wins; nor does it buffer, so callers write in large pieces.
+// target. A successful commit also removes the temporaries that writers of the same path
+// left when they were killed (their process is gone). Internal to core/*.cpp (not installed).
+// It does not lock: two writers of one path race and the last rename wins; nor does it
+// buffer, so callers write in large pieces.
 #pragma once
 #include <cstddef>
 #include <string>

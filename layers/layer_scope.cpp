@@ -1,6 +1,8 @@
 // The layer scope behind Module::guarded: which layer is running on this thread, errors that
 // name the layer once (by the innermost layer inside a model), and the per-layer records an
 // active summary() collects. Thread-local, so models in different threads do not mix.
+// It also tells anomaly mode (autograd/anomaly.hpp) which layer is running.
+#include <adjoint/autograd/anomaly.hpp>
 #include <adjoint/layers/module.hpp>
 #include <adjoint/layers/summary.hpp>
 
@@ -14,6 +16,23 @@ namespace adjoint::detail
         thread_local int t_depth = 0;          // nested layer scopes on this thread
         thread_local bool t_located = false;   // the exception in flight already names its layer
         thread_local std::vector<summary_row>* t_rows = nullptr;
+        thread_local std::vector<const Module*> t_layers;   // the running layers, innermost last
+
+        // For anomaly mode's messages: "decoder.1 (Conv2d)", "<root> (TinySeg)" for a model's
+        // own forward, "" outside any layer. Only called when the mode is on and finds something.
+        std::string innermost_layer_path()
+        {
+            if (t_layers.empty())
+            {
+                return "";
+            }
+            const Module& layer = *t_layers.back();
+            const std::string path = layer.path();
+            return (path.empty() ? std::string("<root>") : path) + " (" + layer.type_name() + ")";
+        }
+
+        // Installed once, when the library is loaded.
+        const bool g_provider_installed = (set_layer_path_provider(&innermost_layer_path), true);
 
         // Rethrows the current exception with `prefix` in front of its message, keeping its
         // standard category (so `catch (std::invalid_argument&)` still catches it).
@@ -23,6 +42,7 @@ namespace adjoint::detail
             {
                 throw;
             }
+            catch (const anomaly_error&) { throw; }   // it names its layer already
             catch (const std::invalid_argument& e) { throw std::invalid_argument(prefix + e.what()); }
             catch (const std::out_of_range& e) { throw std::out_of_range(prefix + e.what()); }
             catch (const std::length_error& e) { throw std::length_error(prefix + e.what()); }
@@ -39,9 +59,15 @@ namespace adjoint::detail
         {
             t_located = false;
         }
+        t_layers.push_back(&layer);
+        (void)g_provider_installed;
     }
 
-    layer_scope::~layer_scope() { --t_depth; }
+    layer_scope::~layer_scope()
+    {
+        t_layers.pop_back();
+        --t_depth;
+    }
 
     void layer_scope::finished(const Tensor& output) const
     {

@@ -5,7 +5,8 @@
 # The consumer also compiles the C++ samples of README.md and docs/*.md, so they cannot rot.
 # It does not build adjoint itself: the build tree must be up to date.
 #
-# Inputs (-D): ADJOINT_SOURCE_DIR, ADJOINT_BUILD_DIR, WORK_DIR, CONFIG, GENERATOR, CXX_COMPILER.
+# Inputs (-D): ADJOINT_SOURCE_DIR, ADJOINT_BUILD_DIR, WORK_DIR, CONFIG, GENERATOR, CXX_COMPILER,
+# and SANITIZE_FLAGS (a ;-list, empty unless the library was built with sanitizers).
 cmake_minimum_required(VERSION 3.18)
 
 foreach(var ADJOINT_SOURCE_DIR ADJOINT_BUILD_DIR WORK_DIR GENERATOR CXX_COMPILER)
@@ -15,6 +16,15 @@ foreach(var ADJOINT_SOURCE_DIR ADJOINT_BUILD_DIR WORK_DIR GENERATOR CXX_COMPILER
 endforeach()
 if("${CONFIG}" STREQUAL "")
   set(CONFIG Release)
+endif()
+
+# A sanitized libadjoint needs its consumers compiled and linked with the same flags, or the
+# sanitizer runtime does not come first in the executable. CXXFLAGS / LDFLAGS seed the
+# flags of every consumer this script configures (both consumers start from scratch).
+if(NOT "${SANITIZE_FLAGS}" STREQUAL "")
+  string(REPLACE ";" " " sanitize_flags "${SANITIZE_FLAGS}")
+  set(ENV{CXXFLAGS} "$ENV{CXXFLAGS} ${sanitize_flags}")
+  set(ENV{LDFLAGS} "$ENV{LDFLAGS} ${sanitize_flags}")
 endif()
 
 set(prefix ${WORK_DIR}/prefix)
