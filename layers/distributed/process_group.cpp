@@ -12,7 +12,10 @@
 #include <exception>
 #include <iostream>
 #include <limits>
+#include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace adjoint::distributed
 {
@@ -66,7 +69,11 @@ namespace adjoint::distributed
 
         [[noreturn]] void abort_job(const std::string& message, int code)
         {
-            std::cerr << "adjoint.distributed: rank " << world_rank() << ": " << message << std::endl;
+            // One write(2) for the whole line: piecewise writes to an unbuffered stderr could
+            // interleave with the other ranks' and mpiexec's own messages.
+            const std::string line =
+                "adjoint.distributed: rank " + std::to_string(world_rank()) + ": " + message + "\n";
+            [[maybe_unused]] const auto written = ::write(2, line.data(), line.size());
             if (mpi_environment::active())
             {
                 MPI_Abort(MPI_COMM_WORLD, code);
