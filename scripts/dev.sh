@@ -5,8 +5,9 @@
 # regenerating golden fixtures and for benchmarks, never for building or testing.
 #
 #   bash scripts/dev.sh example   # set up, build only the main example, run it (its default run)
-#   bash scripts/dev.sh test      # set up, build, run every test through ctest
+#   bash scripts/dev.sh test      # set up, build; every test, then test-asan, test-tsan, fuzz 60
 #   bash scripts/dev.sh build     # set up and build only
+#   bash scripts/dev.sh test-release  # only the first part of `test`: every test, Release build
 #   bash scripts/dev.sh test-asan # every test under AddressSanitizer + UBSan (build-asan/)
 #   bash scripts/dev.sh test-tsan # the threading tests under ThreadSanitizer (build-tsan/)
 #   bash scripts/dev.sh fuzz [seconds]  # each libFuzzer target for `seconds` (default 60; build-fuzz/)
@@ -32,7 +33,7 @@ jobs=${JOBS:-$(nproc)}
 
 usage()
 {
-    echo "usage: bash scripts/dev.sh example|test|build|test-asan|test-tsan|fuzz [seconds]|soak [steps]" >&2
+    echo "usage: bash scripts/dev.sh example|test|build|test-release|test-asan|test-tsan|fuzz [seconds]|soak [steps]" >&2
     exit 2
 }
 
@@ -171,10 +172,20 @@ case "$1" in
         cd "$root"
         "$build/examples/$main_example/$main_example"
         ;;
-    test)
+    test-release)
         install_missing_packages "${packages[@]}" "${test_packages[@]}"
         configure_and_build
         ctest --test-dir "$build" --output-on-failure -j"$jobs"
+        ;;
+    test)
+        # The whole suite: Release, then the sanitizer builds and a bounded fuzz run of each
+        # target; the first failure or sanitizer report stops it (set -e).
+        install_missing_packages "${packages[@]}" "${test_packages[@]}" "${fuzz_packages[@]}"
+        configure_and_build
+        ctest --test-dir "$build" --output-on-failure -j"$jobs"
+        test_asan
+        test_tsan
+        run_fuzz 60
         ;;
     build)
         install_missing_packages "${packages[@]}" "${test_packages[@]}"
