@@ -104,6 +104,7 @@ set(ADJOINT_INTERNAL_HEADERS
   core/loss_kernels.hpp    # softplus and the class mask behind the losses
   core/parallel.hpp        # the OpenMP loop helper every parallel kernel goes through
   core/xt.hpp              # the one include of xtensor; keeps it out of public headers
+  layers/python_repr.hpp   # numbers as Python prints them, for the layers' extra_repr
 )
 
 # Fails the configure, naming the header and this file, unless every .hpp in the source

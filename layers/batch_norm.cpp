@@ -4,6 +4,7 @@
 #include <adjoint/autograd/creation.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/layers/batch_norm.hpp>
+#include <adjoint/layers/python_repr.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -14,27 +15,6 @@ namespace adjoint
 {
     namespace
     {
-        // Python's repr of a float ("1e-05", "0.1", "1.0"): the shortest %g text that reads back
-        // the same double, ".0" on whole numbers.
-        std::string py_float(double v)
-        {
-            char buffer[32];
-            for (int precision = 1; precision <= 17; ++precision)
-            {
-                std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
-                if (std::strtod(buffer, nullptr) == v)
-                {
-                    break;
-                }
-            }
-            std::string s = buffer;
-            if (std::isfinite(v) && s.find_first_of(".e") == std::string::npos)
-            {
-                s += ".0";
-            }
-            return s;
-        }
-
         const char* py_bool(bool b) { return b ? "True" : "False"; }
     }
 
@@ -113,8 +93,8 @@ namespace adjoint
     std::string BatchNorm2d::extra_repr() const
     {
         const auto& o = m_options;
-        return detail::str(o.num_features(), ", eps=", py_float(o.eps()),
-                           ", momentum=", o.momentum() ? py_float(*o.momentum()) : std::string("None"),
+        return detail::str(o.num_features(), ", eps=", detail::python_float(o.eps()),
+                           ", momentum=", o.momentum() ? detail::python_float(*o.momentum()) : std::string("None"),
                            ", affine=", py_bool(o.affine()), ", track_running_stats=", py_bool(o.track_running_stats()));
     }
 }
