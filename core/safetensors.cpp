@@ -185,6 +185,16 @@ namespace adjoint
                 }
                 corrupt(path, detail::str("the header must be JSON, got a syntax error at byte offset ", e.byte - 1));
             }
+            catch (const json::out_of_range&)
+            {
+                // The one out_of_range the parser raises: a number literal beyond a double (1e999).
+                corrupt(path, "the header must be JSON with numbers a double can hold, got a number that overflows");
+            }
+            catch (const json::exception& e)
+            {
+                // Any other way nlohmann refuses the text is still a corrupt file, not a crash.
+                corrupt(path, detail::str("the header must be JSON, got: ", e.what()));
+            }
             catch (const duplicate_key& d)
             {
                 corrupt(path, detail::str("the header must not repeat a key, got \"", d.key, "\" twice"));

@@ -271,6 +271,11 @@ TEST(Safetensors, CorruptLengthOrHeaderIsReported)
     header_error("{\"w\": ", "the header must be JSON, got JSON cut short after 6 bytes");
     header_error("{} x", "the header must be JSON, got a syntax error at byte offset 3");
     header_error("{\"w\": tru}", "the header must be JSON, got a syntax error at byte offset 9");
+    // Found by fuzz_safetensors: nlohmann refuses an overflowing number with out_of_range.
+    header_error("{\"w\": {\"shape\": [1e999]}}",
+                 "the header must be JSON with numbers a double can hold, got a number that overflows");
+    header_error("{\"w\": 9223379223392233720368547758077203685477580772e568}",
+                 "the header must be JSON with numbers a double can hold, got a number that overflows");
     header_error("[1, 2]", "the header must be a JSON object, got [1,2]");
     header_error("\"text\"", "the header must be a JSON object, got \"text\"");
     header_error(std::string(20, '[') + std::string(20, ']'), "the header must nest at most 16 levels deep");
