@@ -5,11 +5,15 @@
 //   toy_segmentation --classes --unet     # one class per shape kind, skip connections
 //   toy_segmentation --epochs 20 --resume # continue the last run to 20 epochs in total
 //   toy_segmentation --predict img.png --checkpoint runs/toy_segmentation/best.safetensors
+//   mpirun -np 2 toy_segmentation --distributed   # data-parallel over 2 MPI ranks
 // Bad command-line values print what is wrong and the usage and exit with status 2; any
 // other failure (an unreadable file, a mismatched checkpoint) prints the reason and exits 1.
 #include "training.hpp"
 
 #include <CLI/CLI.hpp>
+#ifdef TOY_SEGMENTATION_DISTRIBUTED
+#include "mpi_replicas.hpp"
+#endif
 
 #include <iostream>
 #include <thread>
@@ -23,12 +27,43 @@ namespace
         std::cerr << "toy_segmentation: " << what << "\n\n" << app.help();
         return 2;
     }
+
+    unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+#ifdef TOY_SEGMENTATION_DISTRIBUTED
+    // One rank of `mpirun -np N toy_segmentation --distributed`: rank 0 prints and writes the
+    // files; a failure on any rank stops the whole job with its message (MPI_Abort) instead
+    // of leaving the other ranks waiting in a collective.
+    int train_distributed(run_config cfg, bool threads_given, int& argc, char**& argv)
+    {
+        namespace dist = adjoint::distributed;
+        dist::mpi_environment mpi(argc, argv);
+        try
+        {
+            dist::process_group group;
+            if (!threads_given)
+            {
+                // The ranks on this machine share its cores.
+                cfg.threads = static_cast<int>(std::max(1u, cores() / static_cast<unsigned>(group.local_size())));
+            }
+            mpi_replicas replicas(group);
+            std::ostream silent(nullptr);
+            train(cfg, group.rank() == 0 ? std::cout : silent, replicas);
+        }
+        catch (const std::exception& e)
+        {
+            dist::mpi_environment::abort(std::string("toy_segmentation: ") + e.what());
+        }
+        return 0;
+    }
+#endif
 }
 
 int main(int argc, char** argv)
 {
     run_config cfg;
-    cfg.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    cfg.threads = static_cast<int>(cores());
+    bool distributed_run = false;
     std::string write_dir, predict_image, checkpoint_path, dump_dir;
 
     CLI::App app{"Train TinySeg, a tiny encoder-decoder, on toy segmentation (or your own images)."};
@@ -44,7 +79,8 @@ int main(int argc, char** argv)
         ->capture_default_str()->check(CLI::Range(0, 100000000));
     app.add_option("--pos-weight", cfg.pos_weight, "Binary: BCE weight of the foreground pixels (1: plain BCE)")
         ->capture_default_str()->check(CLI::Range(1e-6, 1e6));
-    app.add_option("--threads", cfg.threads, "Threads for the kernels (adjoint::set_num_threads)")
+    CLI::Option* threads = app.add_option("--threads", cfg.threads,
+                                          "Threads for the kernels (adjoint::set_num_threads); with --distributed, per rank")
         ->capture_default_str()->check(CLI::Range(1, 1024));
     app.add_option("--seed", cfg.seed, "Seed of the data, the initial weights and the shuffling")->capture_default_str();
     app.add_option("--out", cfg.out, "Output folder: metrics.csv, montage.png, curves.png, checkpoints")->capture_default_str();
@@ -61,6 +97,9 @@ int main(int argc, char** argv)
         ->check(CLI::ExistingFile);
     app.add_option("--checkpoint", checkpoint_path, "Checkpoint for --predict / --dump-validation");
     app.add_option("--dump-validation", dump_dir, "Write the checkpoint's validation images and logits as .npy into DIR");
+    app.add_flag("--distributed", distributed_run,
+                 "Train data-parallel over the ranks of mpirun -np N: each step's batch is split among them "
+                 "(default threads per rank: the cores / the ranks on this machine)");
 
     try
     {
@@ -85,6 +124,21 @@ int main(int argc, char** argv)
     if (!predict_image.empty() && !dump_dir.empty())
     {
         return usage_error(app, "--predict and --dump-validation: one at a time");
+    }
+    if (distributed_run && (!predict_image.empty() || !dump_dir.empty() || !write_dir.empty()))
+    {
+        return usage_error(app, "--distributed is for training; --predict, --dump-validation and --write-dataset run alone");
+    }
+    if (distributed_run)
+    {
+#ifdef TOY_SEGMENTATION_DISTRIBUTED
+        return train_distributed(cfg, threads->count() > 0, argc, argv);
+#else
+        (void)threads;
+        std::cerr << "toy_segmentation: --distributed: this build has no MPI (adjoint::distributed was not built); "
+                     "install libopenmpi-dev and openmpi-bin and build again\n";
+        return 1;
+#endif
     }
 
     try

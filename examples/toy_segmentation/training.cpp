@@ -99,26 +99,40 @@ namespace adjoint::examples
             confusion_matrix counts{2};
         };
 
-        evaluation evaluate(TinySeg& model, const dataset& data, const run_config& cfg, std::int64_t num_classes)
+        // The rank-th of `parts` contiguous parts of [0, n): sizes differ by at most one.
+        std::pair<std::size_t, std::size_t> share(std::size_t n, int rank, int parts)
+        {
+            const auto r = static_cast<std::size_t>(rank), p = static_cast<std::size_t>(parts);
+            return {n * r / p, n * (r + 1) / p};
+        }
+
+        // Loss and confusion counts over the validation set: each rank evaluates its share,
+        // and the sums are reduced, so every rank holds the figures of the whole set.
+        evaluation evaluate(TinySeg& model, const dataset& data, const run_config& cfg, std::int64_t num_classes,
+                            replicas& group)
         {
             no_grad_guard no_grad;
             model.eval();
             evaluation ev{0.0, confusion_matrix(cfg.classes ? num_classes : 2)};
-            const std::size_t n = data.validation.size();
-            for (std::size_t begin = 0; begin < n; begin += static_cast<std::size_t>(cfg.batch_size))
+            const auto [first, last] = share(data.validation.size(), group.rank(), group.size());
+            for (std::size_t begin = first; begin < last; begin += static_cast<std::size_t>(cfg.batch_size))
             {
                 std::vector<std::size_t> idx;
-                for (std::size_t i = begin; i < std::min(n, begin + cfg.batch_size); ++i)
+                for (std::size_t i = begin; i < std::min(last, begin + cfg.batch_size); ++i)
                 {
                     idx.push_back(i);
                 }
                 const batch b = make_batch(data.validation, idx, cfg.classes);
                 const Tensor logits = model(b.images);
+                // Both losses are means of per-image terms: batch mean x count = the images' sum.
                 ev.loss += compute_loss(logits, b.target, cfg).item() * static_cast<double>(idx.size());
                 const Tensor target = cfg.classes ? b.target : squeeze(b.target, 1).to(int64);
                 ev.counts.update(predictions(logits, cfg.classes), target);
             }
-            ev.loss /= static_cast<double>(n);
+            std::int64_t count = static_cast<std::int64_t>(last - first);
+            group.sum(ev.loss, count);
+            group.sum(ev.counts);
+            ev.loss /= static_cast<double>(count);
             model.train();
             return ev;
         }
@@ -171,6 +185,18 @@ namespace adjoint::examples
 
     run_result train(const run_config& cfg, std::ostream& log)
     {
+        replicas alone;
+        return train(cfg, log, alone);
+    }
+
+    run_result train(const run_config& cfg, std::ostream& log, replicas& group)
+    {
+        const bool main_rank = group.rank() == 0;
+        if (static_cast<std::int64_t>(cfg.batch_size) < group.size())
+        {
+            throw std::invalid_argument(detail::str("--batch-size: at least one image per rank, got ", cfg.batch_size,
+                                                    " for ", group.size(), " ranks"));
+        }
         if (cfg.threads > 0)
         {
             set_num_threads(cfg.threads);
@@ -231,9 +257,16 @@ namespace adjoint::examples
             }
             log << "resuming from " << path << " after epoch " << start_epoch << "\n";
         }
-        fs::create_directories(out);
+        // Every rank starts from rank 0's weights (a fresh run's are equal anyway: same seed).
+        group.attach(model);
+        if (main_rank)
+        {
+            fs::create_directories(out);
+        }
 
-        const bool tty = ::isatty(::fileno(stdout)) && &log == &std::cout;
+        // Under mpirun a rank's stdout is a pseudo-terminal even when the job's output goes to
+        // a file, so the one-line \r progress display is for runs alone.
+        const bool tty = ::isatty(::fileno(stdout)) && &log == &std::cout && group.size() == 1;
         const std::size_t n = data.train.size(), bs = static_cast<std::size_t>(cfg.batch_size);
         const std::size_t steps = (n + bs - 1) / bs;
         const auto run_start = std::chrono::steady_clock::now();
@@ -243,6 +276,13 @@ namespace adjoint::examples
         log << "TinySeg" << (cfg.unet ? " (U-Net skips)" : "") << ", " << model.parameters().size() << " tensors, "
             << data.train.size() << " training and " << data.validation.size() << " validation images of " << data.width
             << "x" << data.height << ", " << (cfg.classes ? detail::str(num_classes, " classes") : "binary masks") << "\n";
+        if (group.size() > 1)
+        {
+            const std::size_t ranks = static_cast<std::size_t>(group.size()), per_rank = bs / ranks;
+            log << ranks << " ranks x " << cfg.threads << " thread(s), " << per_rank
+                << (bs % ranks != 0 ? detail::str("-", per_rank + 1) : "") << " images per rank per step"
+                << (cfg.batchnorm ? "; BatchNorm statistics are per rank (validation uses rank 0's)" : "") << "\n";
+        }
         for (std::int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch)
         {
             const auto epoch_start = std::chrono::steady_clock::now();
@@ -251,26 +291,44 @@ namespace adjoint::examples
             std::size_t loss_count = 0;
             for (std::size_t step = 0; step < steps; ++step)
             {
-                const std::vector<std::size_t> idx(order.begin() + static_cast<std::ptrdiff_t>(step * bs),
-                                                   order.begin() + static_cast<std::ptrdiff_t>(std::min(n, (step + 1) * bs)));
+                const std::size_t step_begin = step * bs, step_size = std::min(n, step_begin + bs) - step_begin;
+                if (step_size < static_cast<std::size_t>(group.size()))
+                {
+                    // A rank would get no image: every rank skips this last, short batch alike.
+                    log << "(epoch " << epoch + 1 << ": the last batch of " << step_size
+                        << " image(s) is skipped: fewer images than ranks)\n";
+                    continue;
+                }
+                const auto [first, last] = share(step_size, group.rank(), group.size());
+                const std::vector<std::size_t> idx(order.begin() + static_cast<std::ptrdiff_t>(step_begin + first),
+                                                   order.begin() + static_cast<std::ptrdiff_t>(step_begin + last));
                 const batch b = make_batch(data.train, idx, cfg.classes);
                 const Tensor loss = compute_loss(model(b.images), b.target, cfg);
                 optimizer.zero_grad();
-                loss.backward();
+                // The ranks' gradients are averaged; unequal parts are weighted so that the
+                // average is the gradient of the whole batch's mean loss.
+                const double weight = static_cast<double>(idx.size() * static_cast<std::size_t>(group.size())) /
+                                      static_cast<double>(step_size);
+                (weight == 1.0 ? loss : loss * weight).backward();
+                group.average_gradients();
                 optimizer.set_lr(0, lr_at(cfg, epoch * static_cast<std::int64_t>(steps) + static_cast<std::int64_t>(step)));
                 optimizer.step();
                 const double value = loss.item();
                 if (epoch == start_epoch && step == 0)
                 {
-                    result.first_train_loss = value;
+                    double first_total = value * static_cast<double>(idx.size());
+                    std::int64_t first_count = static_cast<std::int64_t>(idx.size());
+                    group.sum(first_total, first_count);
+                    result.first_train_loss = first_total / static_cast<double>(first_count);
                 }
                 loss_sum += value * static_cast<double>(idx.size());
                 loss_count += idx.size();
-                images_done += static_cast<double>(idx.size());
+                images_done += static_cast<double>(step_size);
                 const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
                 const double rate = images_done / std::max(elapsed, 1e-9);
                 const double remaining = static_cast<double>((cfg.epochs - epoch) * static_cast<std::int64_t>(n)) -
-                                         static_cast<double>((step + 1) * bs);
+                                         static_cast<double>(step_begin + step_size);
+                // Mid-epoch the loss shown is this rank's running mean; the epoch's figure is global.
                 const std::string line = detail::str("epoch ", epoch + 1, "/", cfg.epochs, "  step ", step + 1, "/", steps,
                                                      "  loss ", std::fixed, std::setprecision(4), loss_sum / loss_count, "  ",
                                                      std::setprecision(1), rate, " img/s  ETA ",
@@ -288,10 +346,13 @@ namespace adjoint::examples
             {
                 log << "\n";
             }
-            const evaluation ev = evaluate(model, data, cfg, num_classes);
+            group.sync_buffers();
+            const evaluation ev = evaluate(model, data, cfg, num_classes, group);
+            std::int64_t train_count = static_cast<std::int64_t>(loss_count);
+            group.sum(loss_sum, train_count);
             epoch_record record;
             record.epoch = epoch + 1;
-            record.train_loss = loss_sum / static_cast<double>(loss_count);
+            record.train_loss = loss_sum / static_cast<double>(train_count);
             record.val_loss = ev.loss;
             const auto ious = ev.counts.iou().to_vector();
             record.class_iou = ious;
@@ -315,33 +376,36 @@ namespace adjoint::examples
             }
             log << summary.str() << std::endl;
 
-            // Files: metrics and pictures first, then the checkpoints (atomic writes).
-            write_metrics(history, data, cfg.classes, (out / "metrics.csv").string());
-            if (!cfg.quiet)
-            {
-                write_pictures(model, data, cfg, num_classes, history, out);
-            }
             const bool best = record.val_iou > best_iou;
             if (best)
             {
                 best_iou = record.val_iou;
                 best_epoch = record.epoch;
             }
-            metadata_map metadata = config_metadata(cfg, num_classes);
-            metadata["epoch"] = std::to_string(record.epoch);
-            metadata["best_iou"] = detail::str(std::setprecision(17), best_iou);
-            metadata["best_epoch"] = std::to_string(best_epoch);
-            metadata["val_iou"] = detail::str(std::setprecision(17), record.val_iou);
-            metadata["history"] = history_text(history);
-            named_tensors tensors = with_prefix(model.state_dict(), "model");
-            for (auto& entry : with_prefix(optimizer.state_dict(), "optimizer"))
+            // Files, on rank 0 alone: metrics and pictures first, then the checkpoints (atomic writes).
+            if (main_rank)
             {
-                tensors.push_back(std::move(entry));
-            }
-            save(tensors, last_path.string(), metadata);
-            if (best)
-            {
-                save(tensors, best_path.string(), metadata);
+                write_metrics(history, data, cfg.classes, (out / "metrics.csv").string());
+                if (!cfg.quiet)
+                {
+                    write_pictures(model, data, cfg, num_classes, history, out);
+                }
+                metadata_map metadata = config_metadata(cfg, num_classes);
+                metadata["epoch"] = std::to_string(record.epoch);
+                metadata["best_iou"] = detail::str(std::setprecision(17), best_iou);
+                metadata["best_epoch"] = std::to_string(best_epoch);
+                metadata["val_iou"] = detail::str(std::setprecision(17), record.val_iou);
+                metadata["history"] = history_text(history);
+                named_tensors tensors = with_prefix(model.state_dict(), "model");
+                for (auto& entry : with_prefix(optimizer.state_dict(), "optimizer"))
+                {
+                    tensors.push_back(std::move(entry));
+                }
+                save(tensors, last_path.string(), metadata);
+                if (best)
+                {
+                    save(tensors, best_path.string(), metadata);
+                }
             }
             result.epochs_done = record.epoch;
             result.last_train_loss = record.train_loss;

@@ -41,10 +41,34 @@ namespace adjoint::examples
         double first_train_loss = 0, last_train_loss = 0, last_val_iou = 0;
     };
 
+    // The processes a run shares its steps with (toy_segmentation --distributed: one MPI rank
+    // each, mpi_replicas.hpp); the default is a run alone. train() cuts every step's batch and
+    // the validation set into size() contiguous parts, takes the rank()-th, and calls these
+    // collectives at the points data-parallel training needs them, in the same order on every
+    // rank. With equal parts a step computes the single-process step's gradient, so a run on
+    // W ranks follows the run on one (up to float rounding) and can resume its checkpoints.
+    class replicas
+    {
+    public:
+        virtual ~replicas() = default;
+        virtual int rank() const { return 0; }
+        virtual int size() const { return 1; }
+        // Once, after the model is built (and resumed): every rank's copy becomes rank 0's.
+        virtual void attach(Module& model) { (void)model; }
+        // Between backward() and the optimizer's step: every rank's gradients become their mean.
+        virtual void average_gradients() {}
+        // Before validating and saving: rank 0's buffers (BatchNorm's running statistics) on every rank.
+        virtual void sync_buffers() {}
+        // Sums over the ranks, in place.
+        virtual void sum(double& total, std::int64_t& count) const { (void)total, (void)count; }
+        virtual void sum(confusion_matrix& m) const { (void)m; }
+    };
+
     // Trains cfg.epochs epochs in total (continuing from OUT/last.safetensors with resume),
     // writing metrics.csv, montage.png, curves.png, last.safetensors and best.safetensors
-    // into cfg.out after every epoch. Progress goes to `log`.
+    // into cfg.out after every epoch (rank 0 alone writes). Progress goes to `log`.
     run_result train(const run_config& cfg, std::ostream& log);
+    run_result train(const run_config& cfg, std::ostream& log, replicas& group);
 
     // Writes <stem>_mask.png (class indices; binary masks as 0 / 255) and <stem>_overlay.png
     // next to `image`; returns the mask's path.

@@ -251,6 +251,13 @@ namespace adjoint::distributed
         check(MPI_Comm_set_errhandler(m_impl->comm, MPI_ERRORS_RETURN), "process_group", "MPI_Comm_set_errhandler");
         check(MPI_Comm_rank(m_impl->comm, &m_rank), "process_group", "MPI_Comm_rank");
         check(MPI_Comm_size(m_impl->comm, &m_size), "process_group", "MPI_Comm_size");
+        // The ranks sharing this machine: the ones a program divides the cores among.
+        MPI_Comm node = MPI_COMM_NULL;
+        check(MPI_Comm_split_type(m_impl->comm, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node), "process_group",
+              "MPI_Comm_split_type");
+        const int sized = MPI_Comm_size(node, &m_local_size);
+        MPI_Comm_free(&node);
+        check(sized, "process_group", "MPI_Comm_size");
     }
 
     process_group::~process_group()

@@ -101,6 +101,9 @@ namespace adjoint::distributed
 
         int rank() const { return m_rank; }
         int size() const { return m_size; }
+        // How many of the ranks run on this rank's machine (MPI_COMM_TYPE_SHARED): divide the
+        // machine's cores by it to give each rank its threads without oversubscribing.
+        int local_size() const { return m_local_size; }
 
         void all_reduce(Tensor& t, reduce_op op = reduce_op::sum) const;   // in place
         // Starts an in-place sum of `a` (sum only; average by dividing once complete).
@@ -119,5 +122,6 @@ namespace adjoint::distributed
         std::unique_ptr<impl> m_impl;
         int m_rank = 0;
         int m_size = 1;
+        int m_local_size = 1;
     };
 }

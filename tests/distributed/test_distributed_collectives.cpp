@@ -43,6 +43,8 @@ TEST(Collectives, RankAndSize)
     EXPECT_LT(group().rank(), group().size());
     EXPECT_EQ(dist::is_main_process(), group().rank() == 0);
     EXPECT_TRUE(dist::mpi_environment::active());
+    // Every rank of these tests runs on this one machine.
+    EXPECT_EQ(group().local_size(), group().size());
 }
 
 TEST(Collectives, AllReduceSumMaxMinOnEveryDtypeAndOddSizes)
