@@ -99,6 +99,7 @@ set(ADJOINT_INTERNAL_HEADERS
   core/atomic_file.hpp     # temp file, fsync, rename: the savers of npy.cpp and safetensors.cpp
   core/batch_norm_kernels.hpp # channel moments and the normalising affine map (batch_norm.cpp)
   core/conv_depthwise.hpp  # direct path for depthwise convolutions (conv_kernels.cpp)
+  core/conv_dnnl.hpp       # oneDNN's convolution primitives behind the conv kernels (conv_kernels.cpp)
   core/conv_runs.hpp       # the tap walker behind every conv kernel
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
   core/loss_kernels.hpp    # softplus and the class mask behind the losses

@@ -3,6 +3,7 @@
 // its runs and col2im scatter-adds along the same runs, so the two cannot drift apart.
 // Depthwise convolutions take the direct path of conv_depthwise.cpp instead of GEMMs.
 #include <adjoint/core/conv_depthwise.hpp>
+#include <adjoint/core/conv_dnnl.hpp>
 #include <adjoint/core/conv_kernels.hpp>
 #include <adjoint/core/conv_runs.hpp>
 #include <adjoint/core/gemm.hpp>
@@ -12,6 +13,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <type_traits>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -116,6 +119,13 @@ namespace adjoint::kernels
 
         std::atomic<conv_path> current_path{conv_path::fast};
 
+        // The fast path hands float32 convolutions without groups to oneDNN's primitives
+        // (conv_dnnl.hpp); the reference path never does.
+        bool dnnl_path(const conv_geometry& g, adjoint::dtype dt)
+        {
+            return current_path.load() == conv_path::fast && conv_detail::use_dnnl(g, dt);
+        }
+
         // The fast path: samples split over the threads, each running im2col / col2im and its
         // GEMMs alone on its own scratch (the GEMMs run single-threaded inside the region).
         // Taken for dtypes whose gemm may run in a region (gemm_in_region_ok), else the
@@ -158,6 +168,11 @@ namespace adjoint::kernels
         if (conv_detail::use_depthwise(g))
         {
             conv_detail::depthwise_forward(x, weight, y, g);
+            return y;
+        }
+        if (dnnl_path(g, x.dtype()))
+        {
+            conv_detail::dnnl_forward(x, weight, y, g);
             return y;
         }
         detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
@@ -216,6 +231,11 @@ namespace adjoint::kernels
         if (conv_detail::use_depthwise(g))
         {
             conv_detail::depthwise_input_grad(gy, weight, gx, g);
+            return gx;
+        }
+        if (dnnl_path(g, gy.dtype()))
+        {
+            conv_detail::dnnl_input_grad(gy, weight, gx, g);
             return gx;
         }
         detail::dispatch_floating(gy.dtype(), "conv2d", [&](auto t) {
@@ -286,6 +306,7 @@ namespace adjoint::kernels
             conv_detail::depthwise_weight_grad(x, gy, gw, g);
             return gw;
         }
+
         detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             if (sample_parallel(x.dtype()))
@@ -295,8 +316,11 @@ namespace adjoint::kernels
                 // partials added in block order. So the sum is the same on 1 or 2 threads
                 // (it rounds differently from the reference path's one running sum).
                 const std::int64_t parts = std::min<std::int64_t>(g.n, 4);
-                std::vector<array> buffers =
-                    scratch_per_thread(x.dtype(), s.direct ? 0 : s.col_rows, s.p, parts, "conv2d_weight_grad");
+                // oneDNN (float32, no groups) computes a block's gradient in one call, on its
+                // thread alone; otherwise each sample is an im2col and a GEMM.
+                const bool dnnl = dnnl_path(g, x.dtype());
+                std::vector<array> buffers = scratch_per_thread(x.dtype(), s.direct || dnnl ? 0 : s.col_rows,
+                                                                s.p, parts, "conv2d_weight_grad");
                 std::vector<array> partials;
                 std::vector<T*> bufs, sums;
                 for (array& b : buffers) bufs.push_back(b.data<T>());
@@ -307,11 +331,35 @@ namespace adjoint::kernels
                 }
                 const T* xs = x.data<T>();
                 const T* gys = gy.data<T>();
+                std::exception_ptr failure;   // exceptions cannot leave the parallel region
                 detail::parallel_for(parts, 1, [&](std::int64_t qb, std::int64_t qe) {
                     T* buffer = bufs[static_cast<std::size_t>(detail::thread_index())];
                     for (std::int64_t q = qb; q < qe; ++q)
                     {
-                        for (std::int64_t i = q * g.n / parts; i < (q + 1) * g.n / parts; ++i)
+                        const std::int64_t first = q * g.n / parts, last = (q + 1) * g.n / parts;
+                        if constexpr (std::is_same_v<T, float>)
+                        {
+                            if (dnnl)
+                            {
+                                conv_geometry block = g;
+                                block.n = last - first;
+                                try
+                                {
+                                    conv_detail::dnnl_weight_grad(xs + first * s.image_size, gys + first * s.output_size,
+                                                                  sums[q], block);
+                                }
+                                catch (...)
+                                {
+#pragma omp critical(adjoint_conv_weight_grad)
+                                    if (!failure)
+                                    {
+                                        failure = std::current_exception();
+                                    }
+                                }
+                                continue;
+                            }
+                        }
+                        for (std::int64_t i = first; i < last; ++i)
                         {
                             const T* col = columns(xs + i * s.image_size, buffer, g, s);
                             for (std::int64_t gi = 0; gi < g.groups; ++gi)
@@ -322,6 +370,10 @@ namespace adjoint::kernels
                         }
                     }
                 });
+                if (failure)
+                {
+                    std::rethrow_exception(failure);
+                }
                 const std::int64_t total = gw.numel();
                 for (std::int64_t q = 1; q < parts; ++q)
                 {

@@ -1,12 +1,16 @@
 // The conv kernels' two implementations against each other (core/conv_kernels.hpp,
-// conv_path): the fast path (samples over threads, oneDNN sgemm for float32, the weight
-// gradient in a fixed split of the batch) and the reference path (one im2col + GEMM after the
-// other), on random geometries, for conv2d and conv_transpose2d, forward and every gradient.
+// conv_path): the fast path (oneDNN's convolution primitives for float32 without groups,
+// else samples over threads with oneDNN sgemm; the weight gradient in a fixed split of the
+// batch) and the reference path (one im2col + GEMM after the other), on random geometries
+// and on TinySeg's layers, for conv2d and conv_transpose2d, forward and every gradient.
 // Float32 agrees to 1e-4 relative, float64 to 1e-10; and the fast path gives bit-identical
 // results on 1 and 2 threads.
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <omp.h>
 #include <random>
 
 using namespace adjoint;
@@ -125,4 +129,64 @@ TEST(ConvPaths, FastIsBitIdenticalOnOneAndTwoThreads)
             EXPECT_EQ(one[i].to_vector(), two[i].to_vector());
         }
     }
+}
+
+// TinySeg's five layers at batch 16 (the shapes oneDNN's blocked kernels take, where its own
+// work split would depend on the thread count): the fast path agrees with the reference and
+// is bit-identical on 1 and 2 threads.
+TEST(ConvPaths, TinySegLayersOnTheFastPath)
+{
+    path_guard restore;
+    const config layers[] = {
+        {16, 3, 16, 64, 64, 3, 1, 1, 1, 1, false},  {16, 16, 32, 64, 64, 3, 2, 1, 1, 1, false},
+        {16, 32, 64, 32, 32, 3, 2, 1, 1, 1, false}, {16, 64, 32, 16, 16, 4, 2, 1, 1, 1, true},
+        {16, 32, 16, 32, 32, 4, 2, 1, 1, 1, true},  {16, 16, 1, 64, 64, 1, 1, 0, 1, 1, false},
+    };
+    int seed = 300;
+    for (const config& c : layers)
+    {
+        SCOPED_TRACE(describe(c));
+        kernels::set_conv_path(kernels::conv_path::reference);
+        set_num_threads(1);
+        const std::vector<Tensor> ref = run(c, float32, ++seed);
+        kernels::set_conv_path(kernels::conv_path::fast);
+        const std::vector<Tensor> one = run(c, float32, seed);
+        set_num_threads(2);
+        const std::vector<Tensor> two = run(c, float32, seed);
+        for (std::size_t i = 0; i < one.size(); ++i)
+        {
+            // A weight gradient sums 16 x 4096 products in another order on each path: its
+            // rounding is relative to the sum's magnitude, not to each (possibly tiny) element.
+            double scale = 0.0;
+            for (double v : ref[i].to_vector())
+            {
+                scale = std::max(scale, std::abs(v));
+            }
+            EXPECT_TENSOR_NEAR(one[i], ref[i], 1e-5 * scale, 1e-4);
+            EXPECT_EQ(one[i].to_vector(), two[i].to_vector());
+        }
+    }
+}
+
+// Convolutions called from inside a user's own OpenMP region (each thread its own graph):
+// oneDNN must not wait there for threads it cannot have (a primitive built for 2 threads
+// hung in that position), and each thread gets the answer of a call from outside.
+TEST(ConvPaths, CalledFromAUsersParallelRegion)
+{
+    path_guard restore;
+    set_num_threads(2);
+    manual_seed(400);
+    const Tensor x = randn({8, 16, 32, 32}), w = randn({32, 16, 3, 3}), b = randn({32}), gy = randn({8, 32, 16, 16});
+    const auto grads = [&] {
+        Tensor xi = (x * 1.0).detach().requires_grad_(), wi = (w * 1.0).detach().requires_grad_();   // fresh leaves
+        Tensor y = conv2d(xi, wi, b, conv2d_options().stride(2).padding(1));
+        y.backward(gy);
+        return std::vector<std::vector<double>>{y.to_vector(), xi.grad().to_vector(), wi.grad().to_vector()};
+    };
+    const auto outside = grads();
+    std::vector<std::vector<std::vector<double>>> inside(2);
+#pragma omp parallel num_threads(2)
+    inside[static_cast<std::size_t>(omp_get_thread_num())] = grads();
+    EXPECT_EQ(inside[0], outside);
+    EXPECT_EQ(inside[1], outside);
 }

@@ -1,0 +1,29 @@
+// oneDNN's convolution primitives behind the three conv kernels, for float32 convolutions
+// without groups: forward, backward-data and backward-weights map one to one onto
+// conv_forward, conv_input_grad and conv_weight_grad (conv_kernels.hpp), so the transposed
+// convolution's forward is still the backward-data primitive, as it is im2col's col2im
+// path. The primitives run on oneDNN's blocked layouts; plain NCHW tensors are reordered in
+// and out, in buffers of adjoint's allocator. Internal to conv_kernels.cpp, which chooses
+// this path (use_dnnl) on its fast path only: the reference path stays im2col + GEMM.
+// Without oneDNN in the build, use_dnnl is false and the rest is never called.
+#pragma once
+#include <adjoint/core/array.hpp>
+#include <adjoint/core/conv_geometry.hpp>
+
+namespace adjoint::kernels::conv_detail
+{
+    // Whether oneDNN runs this convolution: float32, groups == 1, no zero-sized dimension,
+    // and an end padding (implied by the output size) that is not negative.
+    bool use_dnnl(const conv_geometry& g, adjoint::dtype dt);
+
+    // Shapes as in conv_kernels.hpp; every output element is overwritten. Forward and
+    // backward-data use the thread count of core/threads.hpp; each output element is one
+    // thread's sum, so they do not depend on it.
+    void dnnl_forward(const array& x, const array& weight, array& y, const conv_geometry& g);
+    void dnnl_input_grad(const array& gy, const array& weight, array& gx, const conv_geometry& g);
+    // The weight gradient of g.n samples at x [n, c_in, h, w] and gy [n, c_out, h_out, w_out]
+    // into gw [c_out, c_in, kh, kw], on the calling thread alone: oneDNN splits its sum by
+    // its thread count, so the caller splits the batch in a fixed way and adds the parts
+    // (conv_kernels.cpp), and the result is the same on any number of threads.
+    void dnnl_weight_grad(const float* x, const float* gy, float* gw, const conv_geometry& g);
+}
