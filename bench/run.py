@@ -11,7 +11,9 @@ of its own. Both sides run in rounds, alternately, so that load from other work 
 machine hits them alike; each figure is the median over every timed run of all rounds.
 Programs (see `programs` in main): adjoint as users get it, adjoint without this machine's
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, optionally an older conv_bench ("before"), PyTorch
-stock (torch.set_num_threads only) and PyTorch best-tuned (glibc pinned, OpenBLAS 1 thread).
+stock (torch.set_num_threads only) and PyTorch best-tuned (glibc pinned, OpenBLAS 1 thread),
+and, where bench/libtorch_bench was built (libtorch-dev), libtorch's C++ frontend on the
+model cases.
 Memory: peak RSS growth, glibc defaults on every side. Also measures the FMA peak
 (conv_bench --peak) before and after. Prints the machine, then the tables (Markdown).
 """
@@ -315,6 +317,15 @@ def main():
     if args.baseline:
         baseline = os.path.abspath(args.baseline)
         programs.insert(1, ("before", lambda t, x: adjoint_cmd(baseline, t, x), lambda t: dict(base_env)))
+    # libtorch's C++ frontend on the model cases, where libtorch_bench was built (libtorch-dev):
+    # stock (torch::set_num_threads(t) only, glibc as users get it) and tuned as torch tuned.
+    libtorch = os.path.join(os.path.dirname(bench), "libtorch_bench")
+    if os.path.exists(libtorch):
+        def libtorch_cmd(t, extra):
+            return None if extra else [libtorch, "--cases", cases_file, "--threads", str(t)] + timing_args
+        programs.append(("libtorch", libtorch_cmd, lambda t: dict(base_env)))
+        programs.append(("libtorch tuned", libtorch_cmd,
+                         lambda t: dict(base_env, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS="1", **PINNED_MALLOC)))
 
     phases = [(r, t, prog) for r in range(args.rounds) for t in threads for prog in programs]
     results = []
@@ -324,7 +335,8 @@ def main():
         eta = elapsed / i * (len(phases) - i) if i else float("nan")
         print(f"[run.py] phase {i + 1}/{len(phases)}: round {r + 1}, {label}, {t} thread(s); "
               f"{elapsed:.0f} s elapsed, ETA {eta:.0f} s, load {load_average()}", file=sys.stderr, flush=True)
-        for rec in run_json_lines(cmd(t, []), env(t)):
+        command = cmd(t, [])
+        for rec in (run_json_lines(command, env(t)) if command else []):
             rec["round"] = r
             rec["program"] = label
             results.append(rec)
@@ -377,6 +389,21 @@ def main():
                 cells = " | ".join(fmt_ms(v) if v is not None else "-" for v in row)
                 print(f"| {c['name']} | {t} | {cells} | {a / st[part]:.2f} | {a / tu[part]:.2f} | {gf:.0f} "
                       f"| {100 * gf / peak.get(t, float('nan')):.0f} |")
+    if "libtorch" in labels:
+        print()
+        print("## Against libtorch's C++ frontend (model cases): ms, median; ratio = adjoint / libtorch (stock, tuned)")
+        print()
+        print("| case | thr | adjoint fwd | libtorch fwd | tuned fwd | ratio fwd | adjoint f+b | libtorch f+b | tuned f+b "
+              "| ratio f+b |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for c in cases:
+            for t in threads:
+                a, ls, lt = (med.get((c["name"], t, k)) for k in ("adjoint", "libtorch", "libtorch tuned"))
+                if a and ls and lt:
+                    print(f"| {c['name']} | {t} | {fmt_ms(a['fwd'])} | {fmt_ms(ls['fwd'])} | {fmt_ms(lt['fwd'])} "
+                          f"| {a['fwd'] / ls['fwd']:.2f}, {a['fwd'] / lt['fwd']:.2f} | {fmt_ms(a['fwdbwd'])} "
+                          f"| {fmt_ms(ls['fwdbwd'])} | {fmt_ms(lt['fwdbwd'])} "
+                          f"| {a['fwdbwd'] / ls['fwdbwd']:.2f}, {a['fwdbwd'] / lt['fwdbwd']:.2f} |")
     print()
     print("## Spread between fresh processes: lowest - highest per-process median, f+b ms")
     print()

@@ -12,8 +12,9 @@
 
 namespace adjoint::kernels::conv_detail
 {
-    // Whether oneDNN runs this convolution: float32, groups == 1, no zero-sized dimension,
-    // and an end padding (implied by the output size) that is not negative.
+    // Whether oneDNN runs this convolution: float32, groups == 1, more than one input and
+    // output channel, no zero-sized dimension, and an end padding (implied by the output
+    // size) that is not negative.
     bool use_dnnl(const conv_geometry& g, adjoint::dtype dt);
 
     // Shapes as in conv_kernels.hpp; every output element is overwritten. Forward and
