@@ -2,7 +2,10 @@
 // everything before it is outer, everything after it inner. The inner loop runs over
 // contiguous memory, so reducing the first axis vectorises and the last is a plain scan.
 #include <adjoint/core/reduce.hpp>
+#include <adjoint/core/parallel.hpp>
 #include <adjoint/core/xt.hpp>
+
+#include <algorithm>
 
 #include <cmath>
 
@@ -52,19 +55,18 @@ namespace adjoint::kernels
             return total;
         }
 
-        // out[o, i] = sum_j x[o, j, i]; out is overwritten.
         template <class In>
-        void sum_run(const In* x, double* out, const axis_split& s)
+        void sum_rows(const In* x, double* out, const axis_split& s, std::int64_t begin, std::int64_t end)
         {
             if (s.inner == 1)
             {
-                for (std::int64_t o = 0; o < s.outer; ++o)
+                for (std::int64_t o = begin; o < end; ++o)
                 {
                     out[o] = sum_contiguous(x + o * s.n, s.n);
                 }
                 return;
             }
-            for (std::int64_t o = 0; o < s.outer; ++o)
+            for (std::int64_t o = begin; o < end; ++o)
             {
                 double* dst = out + o * s.inner;
                 std::fill(dst, dst + s.inner, 0.0);
@@ -77,6 +79,19 @@ namespace adjoint::kernels
                     }
                 }
             }
+        }
+
+        // out[o, i] = sum_j x[o, j, i]; out is overwritten. The outer rows are independent,
+        // so they are shared among the threads (at least 32K values a chunk): each row's sum
+        // is computed the same way on any number of threads. A single row (a full sum) stays
+        // on one thread.
+        template <class In>
+        void sum_run(const In* x, double* out, const axis_split& s)
+        {
+            const std::int64_t row = std::max<std::int64_t>(s.n * s.inner, 1);
+            detail::parallel_for(s.outer, std::max<std::int64_t>(1, 32768 / row), [&](std::int64_t begin, std::int64_t end) {
+                sum_rows(x, out, s, begin, end);
+            });
         }
 
         template <class T>
