@@ -2,6 +2,7 @@
 // every machine: a fixed checksum), the folder path reads back exactly what --write-dataset
 // wrote, a short training run learns, and the program's command line, resume and
 // checkpoint errors behave as documented (run as a separate process).
+#include "program_runs.hpp"
 #include "training.hpp"
 
 #include <adjoint/testing/testing.hpp>
@@ -24,35 +25,9 @@ using namespace adjoint::examples;
 
 namespace
 {
-    fs::path work_dir(const std::string& name)
-    {
-        const fs::path dir = fs::path(TOY_SEGMENTATION_WORK) / name;
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-        return dir;
-    }
+    using namespace toy_segmentation_tests;
 
-    std::string read_file(const fs::path& path)
-    {
-        std::ifstream in(path, std::ios::binary);
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    }
-
-    struct run_output
-    {
-        int status;
-        std::string out, err;
-    };
-
-    // Runs the program with `args`, capturing stdout and stderr.
-    run_output run(const std::string& args, const fs::path& dir)
-    {
-        const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-        const std::string command = std::string("'") + TOY_SEGMENTATION_EXE + "' " + args + " > '" + out.string() +
-                                    "' 2> '" + err.string() + "'";
-        const int raw = std::system(command.c_str());
-        return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
-    }
+    run_output run(const std::string& args, const fs::path& dir) { return run_program("", args, dir); }
 
     // FNV-1a over every pixel and mask byte.
     std::uint64_t checksum(const dataset& d)

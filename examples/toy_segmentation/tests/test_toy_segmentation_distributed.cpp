@@ -2,56 +2,22 @@
 // train the same run as one process (the same losses and IoU, epoch by epoch, also when a
 // step's batch does not split evenly), a checkpoint written alone resumes on two ranks,
 // only rank 0 prints and writes, and a failure on the ranks stops the job with its message.
+#include "program_runs.hpp"
+
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
-
-namespace fs = std::filesystem;
 
 namespace
 {
-    fs::path work_dir(const std::string& name)
-    {
-        const fs::path dir = fs::path(TOY_SEGMENTATION_WORK) / "distributed" / name;
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-        return dir;
-    }
+    using namespace toy_segmentation_tests;
 
-    std::string read_file(const fs::path& path)
-    {
-        std::ifstream in(path, std::ios::binary);
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    }
-
-    struct run_output
-    {
-        int status;
-        std::string out, err;
-    };
-
-    // Runs `launcher toy_segmentation args` with stdout and stderr captured in `dir`.
-    run_output run(const std::string& launcher, const std::string& args, const fs::path& dir)
-    {
-        const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-        const std::string command = launcher + " '" + TOY_SEGMENTATION_EXE + "' " + args + " > '" + out.string() +
-                                    "' 2> '" + err.string() + "'";
-        const int raw = std::system(command.c_str());
-        return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
-    }
-
-    run_output alone(const std::string& args, const fs::path& dir) { return run("", args, dir); }
+    run_output alone(const std::string& args, const fs::path& dir) { return run_program("", args, dir); }
     run_output on_two_ranks(const std::string& args, const fs::path& dir)
     {
-        return run(TOY_SEGMENTATION_MPIEXEC, "--distributed " + args, dir);
+        return run_program(TOY_SEGMENTATION_MPIEXEC, "--distributed " + args, dir);
     }
 
     // metrics.csv's rows as numbers (header dropped).
@@ -109,7 +75,7 @@ namespace
 
 TEST(ToySegmentationDistributed, TwoRanksTrainTheRunOfOneProcess)
 {
-    const fs::path one = work_dir("one"), two = work_dir("two");
+    const fs::path one = work_dir("distributed/one"), two = work_dir("distributed/two");
     const std::string args = quick + "--epochs 4 --batch-size 4 --out ";
     const run_output a = alone(args + one.string(), one);
     ASSERT_EQ(a.status, 0) << a.err;
@@ -131,7 +97,7 @@ TEST(ToySegmentationDistributed, TwoRanksTrainTheRunOfOneProcess)
 TEST(ToySegmentationDistributed, UnevenPartsAreWeightedToTheWholeBatch)
 {
     // Batches of 3 on 2 ranks: parts of 1 and 2 images, the mean of their gradients weighted 1:2.
-    const fs::path one = work_dir("uneven_one"), two = work_dir("uneven_two");
+    const fs::path one = work_dir("distributed/uneven_one"), two = work_dir("distributed/uneven_two");
     const std::string args = quick + "--epochs 2 --batch-size 3 --out ";
     ASSERT_EQ(alone(args + one.string(), one).status, 0);
     const run_output b = on_two_ranks(args + two.string(), two);
@@ -142,7 +108,7 @@ TEST(ToySegmentationDistributed, UnevenPartsAreWeightedToTheWholeBatch)
 
 TEST(ToySegmentationDistributed, ACheckpointWrittenAloneResumesOnTwoRanks)
 {
-    const fs::path whole = work_dir("resume_whole"), split = work_dir("resume_split");
+    const fs::path whole = work_dir("distributed/resume_whole"), split = work_dir("distributed/resume_split");
     const std::string args = quick + "--batch-size 4 --out ";
     ASSERT_EQ(alone(args + whole.string() + " --epochs 3", whole).status, 0);
     ASSERT_EQ(alone(args + split.string() + " --epochs 2", split).status, 0);
@@ -154,7 +120,7 @@ TEST(ToySegmentationDistributed, ACheckpointWrittenAloneResumesOnTwoRanks)
 
 TEST(ToySegmentationDistributed, AFailureStopsEveryRankWithItsMessage)
 {
-    const fs::path dir = work_dir("failure");
+    const fs::path dir = work_dir("distributed/failure");
     const run_output r = on_two_ranks(quick + "--epochs 1 --resume --out " + dir.string(), dir);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("adjoint.distributed: rank "), std::string::npos) << r.err;
@@ -172,7 +138,7 @@ TEST(ToySegmentationDistributed, AFailureStopsEveryRankWithItsMessage)
 
 TEST(ToySegmentationDistributed, OnlyTrainingRunsDistributed)
 {
-    const fs::path dir = work_dir("usage");
+    const fs::path dir = work_dir("distributed/usage");
     const run_output r = alone("--distributed --write-dataset " + dir.string(), dir);
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("toy_segmentation: --distributed is for training; --predict, --dump-validation and "
