@@ -4,6 +4,7 @@
 Deterministic: running it again rewrites the same bytes. Seeds are small valid files plus the
 hostile cases a loader must refuse without allocating: long headers, huge and overflowing
 shapes, negative sizes, lying lengths and offsets. Needs only the Python standard library.
+Files named regression_* are inputs that once crashed a target, kept as found (not written here).
 """
 import json
 import os
