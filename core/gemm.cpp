@@ -90,7 +90,15 @@ namespace adjoint
     namespace detail
     {
         int parallel_threads() { return omp_in_parallel() ? 1 : get_num_threads(); }
-        int thread_index() { return omp_get_thread_num(); }
+
+        // How many parallel_for bodies this thread is running without a region of their own.
+        thread_local int serial_bodies = 0;
+        serial_scope::serial_scope() { ++serial_bodies; }
+        serial_scope::~serial_scope() { --serial_bodies; }
+
+        // Inside a body run without a region (inside a user's OpenMP region, say), OpenMP's
+        // thread number is the user's team's, not a chunk's: that body is chunk 0.
+        int thread_index() { return serial_bodies > 0 ? 0 : omp_get_thread_num(); }
     }
 
     namespace kernels

@@ -11,6 +11,16 @@ namespace adjoint::detail
     int parallel_threads();   // the count set_num_threads asked for (1 inside a parallel region)
     int thread_index();       // inside parallel_for's body: the chunk's thread, in [0, chunks)
 
+    // Marks a body that parallel_for runs on the calling thread, so that thread_index() is 0
+    // there even inside someone else's OpenMP region (whose thread numbers are not chunks).
+    struct serial_scope
+    {
+        serial_scope();
+        ~serial_scope();
+        serial_scope(const serial_scope&) = delete;
+        serial_scope& operator=(const serial_scope&) = delete;
+    };
+
     // body(begin, end) over [0, n) in up to parallel_threads() chunks, chunk c on thread c; on the calling thread
     // alone when n < 2 * grain (too little work to share) or one thread is asked for.
     template <class F>
@@ -21,6 +31,7 @@ namespace adjoint::detail
         {
             if (n > 0)
             {
+                const serial_scope serial;
                 body(std::int64_t(0), n);
             }
             return;

@@ -175,18 +175,25 @@ TEST(ConvPaths, CalledFromAUsersParallelRegion)
 {
     path_guard restore;
     set_num_threads(2);
-    manual_seed(400);
-    const Tensor x = randn({8, 16, 32, 32}), w = randn({32, 16, 3, 3}), b = randn({32}), gy = randn({8, 32, 16, 16});
-    const auto grads = [&] {
-        Tensor xi = (x * 1.0).detach().requires_grad_(), wi = (w * 1.0).detach().requires_grad_();   // fresh leaves
-        Tensor y = conv2d(xi, wi, b, conv2d_options().stride(2).padding(1));
-        y.backward(gy);
-        return std::vector<std::vector<double>>{y.to_vector(), xi.grad().to_vector(), wi.grad().to_vector()};
-    };
-    const auto outside = grads();
-    std::vector<std::vector<std::vector<double>>> inside(2);
+    // Without groups oneDNN's primitives run; with 2 groups the im2col path with its
+    // per-thread scratch (whose index must be the chunk's, not the user's thread number:
+    // ASan caught that).
+    for (std::int64_t groups : {1, 2})
+    {
+        manual_seed(400);
+        const Tensor x = randn({8, 16, 32, 32}), w = randn({32, 16 / groups, 3, 3}), b = randn({32}),
+                     gy = randn({8, 32, 16, 16});
+        const auto grads = [&] {
+            Tensor xi = (x * 1.0).detach().requires_grad_(), wi = (w * 1.0).detach().requires_grad_();   // fresh leaves
+            Tensor y = conv2d(xi, wi, b, conv2d_options().stride(2).padding(1).groups(groups));
+            y.backward(gy);
+            return std::vector<std::vector<double>>{y.to_vector(), xi.grad().to_vector(), wi.grad().to_vector()};
+        };
+        const auto outside = grads();
+        std::vector<std::vector<std::vector<double>>> inside(2);
 #pragma omp parallel num_threads(2)
-    inside[static_cast<std::size_t>(omp_get_thread_num())] = grads();
-    EXPECT_EQ(inside[0], outside);
-    EXPECT_EQ(inside[1], outside);
+        inside[static_cast<std::size_t>(omp_get_thread_num())] = grads();
+        EXPECT_EQ(inside[0], outside);
+        EXPECT_EQ(inside[1], outside);
+    }
 }
