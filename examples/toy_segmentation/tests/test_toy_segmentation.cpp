@@ -169,6 +169,26 @@ TEST(ToySegmentationData, FolderProblemsNameTheFile)
     }
 }
 
+// Found by fuzz_image: a 73-byte PNG whose second IDAT chunk claims 1.6 GB made stb_image
+// allocate that much before reading it. The reader now refuses a chunk longer than the file.
+TEST(ToySegmentationData, APngChunkLongerThanTheFileIsRefusedBeforeReading)
+{
+    const fs::path dir = work_dir("png_chunk");
+    const unsigned char bytes[] = {
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x57, 0xdd, 0x52, 0xf8, 0x00, 0x00, 0x00,
+        0x0e, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x60, 0x60, 0x7b, 0x64, 0x60, 0x62, 0x06, 0x00, 0x00, 0x11,
+        0x00, 0x07, 0x83, 0xca, 0x64, 0x64, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x00, 0x49, 0x45, 0x4e, 0x44,
+        0x82};
+    const fs::path file = dir / "huge_chunk.png";
+    std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes), sizeof(bytes));
+    EXPECT_THROW_MESSAGE(std::runtime_error,
+                         "cannot read image '" + file.string() +
+                             "': PNG chunk 'IDAT' at byte 59 claims 1677721600 bytes of data, but only 6 bytes "
+                             "follow its type (the data and a 4-byte CRC must fit): a truncated or corrupt file",
+                         read_rgb(file.string()));
+}
+
 // The default recipe (batch 2, BCE + Dice, warm-up, no skips, no BatchNorm) at 32x32 learns
 // the masks in 192 steps: validation IoU above 0.5, which predicting all background (IoU 0)
 // or everything (IoU = the foreground fraction, at most about a fifth here) cannot reach.
