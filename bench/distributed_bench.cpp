@@ -9,6 +9,8 @@
 //   mpirun -np 1 distributed_bench --threads 2     # one process, 2 BLAS threads
 //   mpirun -np 2 distributed_bench --threads 1     # two ranks, 1 thread each
 //   options: --batch 16 (global) --steps 20 --warmup 3 --bucket-mb 25 --threads 1
+#include "models.hpp"
+
 #include <adjoint/adjoint.hpp>
 #include <adjoint/layers/distributed/distributed.hpp>
 
@@ -38,17 +40,6 @@ namespace
         return v[v.size() / 2];
     }
 
-    std::shared_ptr<Sequential> tiny_seg()
-    {
-        return std::make_shared<Sequential>(
-            std::make_shared<Conv2d>(Conv2dOptions(3, 16, 3).padding(1)), std::make_shared<ReLU>(),
-            std::make_shared<Conv2d>(Conv2dOptions(16, 32, 3).stride(2).padding(1)), std::make_shared<ReLU>(),
-            std::make_shared<Conv2d>(Conv2dOptions(32, 64, 3).stride(2).padding(1)), std::make_shared<ReLU>(),
-            std::make_shared<ConvTranspose2d>(ConvTranspose2dOptions(64, 32, 4).stride(2).padding(1)),
-            std::make_shared<ReLU>(),
-            std::make_shared<ConvTranspose2d>(ConvTranspose2dOptions(32, 16, 4).stride(2).padding(1)),
-            std::make_shared<ReLU>(), std::make_shared<Conv2d>(Conv2dOptions(16, 1, 1)));
-    }
 
     void run(int argc, char** argv)
     {
@@ -75,7 +66,7 @@ namespace
         manual_seed(static_cast<std::uint64_t>(group.rank()) + 1);
         const Tensor x = randn({local, 3, 64, 64});
         const Tensor y = (rand({local, 1, 64, 64}) > 0.5).to(float32);
-        auto model = tiny_seg();
+        auto model = bench::sequential("tinyseg");
         dist::DistributedDataParallel ddp(*model, group, dist::DistributedDataParallelOptions().bucket_cap_mb(bucket_mb));
         Adam opt(model->parameters(), AdamOptions(1e-3));
         std::int64_t params = 0;

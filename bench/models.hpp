@@ -18,6 +18,33 @@ namespace bench
     using namespace adjoint;
     using namespace bench_specs;
 
+    // The model as one Sequential, relu between the layers (not after the last), for the
+    // programs that need it as a Module (bench/soak.cpp, bench/distributed_bench.cpp).
+    inline std::shared_ptr<Sequential> sequential(const std::string& name)
+    {
+        auto net = std::make_shared<Sequential>();
+        const std::vector<model_layer> layers = model_layers(name);
+        for (std::size_t i = 0; i < layers.size(); ++i)
+        {
+            const model_layer& l = layers[i];
+            if (l.transpose)
+            {
+                net->push_back(std::make_shared<ConvTranspose2d>(
+                    ConvTranspose2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding)));
+            }
+            else
+            {
+                net->push_back(
+                    std::make_shared<Conv2d>(Conv2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding)));
+            }
+            if (i + 1 < layers.size())
+            {
+                net->push_back(std::make_shared<ReLU>());
+            }
+        }
+        return net;
+    }
+
     class model
     {
     public:

@@ -6,6 +6,8 @@
 //   soak [steps=10000] [warm_up=steps/5]
 // Prints one line per tenth of the run (the RSS trend) and a summary; exits 1 if live graph nodes did not
 // return to their starting count after some step, or if RSS grew by 1% or more after warm-up.
+#include "models.hpp"
+
 #include <adjoint/adjoint.hpp>
 
 #include <chrono>
@@ -27,20 +29,6 @@ namespace
         statm >> total_pages >> resident_pages;
         return resident_pages * sysconf(_SC_PAGESIZE);
     }
-
-    // TinySeg: x (4, 3, 32, 32) -> (4, 16, 32, 32) -> (4, 32, 16, 16) -> (4, 64, 8, 8)
-    // -> (4, 32, 16, 16) -> (4, 16, 32, 32) -> logits (4, 1, 32, 32).
-    std::shared_ptr<Sequential> encoder_decoder()
-    {
-        return std::make_shared<Sequential>(
-            std::make_shared<Conv2d>(Conv2dOptions(3, 16, 3).padding(1)), std::make_shared<ReLU>(),
-            std::make_shared<Conv2d>(Conv2dOptions(16, 32, 3).stride(2).padding(1)), std::make_shared<ReLU>(),
-            std::make_shared<Conv2d>(Conv2dOptions(32, 64, 3).stride(2).padding(1)), std::make_shared<ReLU>(),
-            std::make_shared<ConvTranspose2d>(ConvTranspose2dOptions(64, 32, 4).stride(2).padding(1)),
-            std::make_shared<ReLU>(),
-            std::make_shared<ConvTranspose2d>(ConvTranspose2dOptions(32, 16, 4).stride(2).padding(1)),
-            std::make_shared<ReLU>(), std::make_shared<Conv2d>(Conv2dOptions(16, 1, 1)));
-    }
 }
 
 int main(int argc, char** argv)
@@ -55,7 +43,7 @@ int main(int argc, char** argv)
         return 2;
     }
     manual_seed(11);
-    auto model = encoder_decoder();
+    auto model = bench::sequential("tinyseg");
     optim::Adam optimizer(model->parameters(), optim::AdamOptions(1e-3));
     // A fixed batch: blobs where the input is bright, so the loss has something to learn.
     const Tensor x = rand({4, 3, 32, 32});

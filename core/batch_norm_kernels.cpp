@@ -7,23 +7,9 @@
 
 namespace adjoint::kernels
 {
-    namespace
-    {
-        struct layout
-        {
-            std::int64_t n, c, s;
-        };
-
-        layout layout_of(const array& x)
-        {
-            const std::int64_t n = x.size(0), c = x.size(1);
-            return {n, c, n * c != 0 ? x.numel() / (n * c) : 0};
-        }
-    }
-
     channel_moments_result channel_moments(const array& x)
     {
-        const layout l = layout_of(x);
+        const channel_layout l = channel_layout_of(x);
         const double count = static_cast<double>(l.n * l.s);
         array mean = array::empty({l.c}, x.dtype(), "batch_norm");
         array var = array::empty({l.c}, x.dtype(), "batch_norm");
@@ -68,7 +54,7 @@ namespace adjoint::kernels
     array batch_norm_transform(const array& x, const array& mean, const array& var, const array& weight,
                                const array& bias, double eps)
     {
-        const layout l = layout_of(x);
+        const channel_layout l = channel_layout_of(x);
         array y = array::empty(x.shape(), x.dtype(), "batch_norm");
         detail::dispatch_floating(x.dtype(), "batch_norm", [&](auto t) {
             using T = decltype(t);

@@ -7,6 +7,19 @@
 
 namespace adjoint::kernels
 {
+    // The [n, c, s] view of an [N, C, ...] array: each sample's channel plane is one
+    // contiguous run of s values, at (i * c + ch) * s. Shared with SyncBatchNorm's sums.
+    struct channel_layout
+    {
+        std::int64_t n, c, s;
+    };
+
+    inline channel_layout channel_layout_of(const array& x)
+    {
+        const std::int64_t n = x.size(0), c = x.size(1);
+        return {n, c, n * c != 0 ? x.numel() / (n * c) : 0};
+    }
+
     struct channel_moments_result
     {
         array mean;            // [c]

@@ -20,20 +20,12 @@ namespace adjoint::distributed
 {
     namespace
     {
-        struct layout
-        {
-            std::int64_t n, c, s;
-        };
-
-        layout layout_of(const array& x)
-        {
-            const std::int64_t n = x.size(0), c = x.size(1);
-            return {n, c, n * c != 0 ? x.numel() / (n * c) : 0};
-        }
+        using kernels::channel_layout;
+        using kernels::channel_layout_of;
 
         // f(ch, value_index) over every value of channel ch, in memory order.
         template <class F>
-        void for_each_in_channel(const layout& l, std::int64_t ch, F&& f)
+        void for_each_in_channel(const channel_layout& l, std::int64_t ch, F&& f)
         {
             for (std::int64_t i = 0; i < l.n; ++i)
             {
@@ -128,7 +120,7 @@ namespace adjoint::distributed
 
     Tensor SyncBatchNorm::synced_forward(const Tensor& x)
     {
-        const layout l = layout_of(x.data());
+        const channel_layout l = channel_layout_of(x.data());
         const std::int64_t c = l.c;
         // [sum_0 .. sum_{C-1}, sumsq_0 .. sumsq_{C-1}, count], accumulated in double.
         std::vector<double> stats(static_cast<std::size_t>(2 * c + 1), 0.0);
@@ -196,7 +188,7 @@ namespace adjoint::distributed
                 // With x-hat = (x - mean) * invstd, sums over this rank's values of channel ch:
                 //   gb = sum(g), gw = sum(g * x-hat), and with the sums over ALL ranks (G, H)
                 //   gx = w * invstd * (g - G / count - x-hat * H / count).
-                const layout l = layout_of(x.data());
+                const channel_layout l = channel_layout_of(x.data());
                 const std::int64_t c = l.c;
                 std::vector<double> sums(static_cast<std::size_t>(2 * c), 0.0);   // [sum g, sum g * x-hat]
                 array gx;
