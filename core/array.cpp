@@ -51,6 +51,7 @@ namespace adjoint
         array a;
         a.m_dtype = dt;
         a.m_shape = shape;
+        a.m_numel = n;
         a.m_storage = std::make_shared<detail::storage>();
         // The allocator reports refusal as nullptr; say who asked for how much.
         const std::size_t bytes = static_cast<std::size_t>(n) * dtype_size(dt);
@@ -221,6 +222,7 @@ namespace adjoint
         }
         array out = *this;
         out.m_shape = shape;
+        out.m_numel = n;
         return out;
     }
 

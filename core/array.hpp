@@ -35,7 +35,7 @@ namespace adjoint
         adjoint::dtype dtype() const { return m_dtype; }
         const shape_t& shape() const { return m_shape; }
         std::int64_t dim() const { return static_cast<std::int64_t>(m_shape.size()); }
-        std::int64_t numel() const { return shape_numel(m_shape); }
+        std::int64_t numel() const { return m_numel; }   // of shape(), kept: kernels ask per loop
         std::int64_t size(std::int64_t axis) const;   // negative axes count from the end
 
         // Typed access; T must match dtype() (float, double or std::int64_t), else
@@ -69,6 +69,7 @@ namespace adjoint
         template <class T> T* typed() const;   // the buffer, no version bump
         adjoint::dtype m_dtype = float32;
         shape_t m_shape;
+        std::int64_t m_numel = 1;   // shape_numel(m_shape), checked when the shape was set
         std::shared_ptr<detail::storage> m_storage;
     };
 }

@@ -15,7 +15,7 @@ namespace adjoint::kernels
         detail::dispatch(x.dtype(), [&](auto t) {
             using T = decltype(t);
             auto o = detail::xview<T>(out);
-            o = xt::broadcast(detail::xview<T>(x), detail::to_xt_shape(shape));
+            xt::noalias(o) = xt::broadcast(detail::xview<T>(x), detail::to_xt_shape(shape));
         });
         return out;
     }

@@ -198,6 +198,27 @@ TEST(Elementwise, BackwardDoesNotKeepTheOutputAlive)
     EXPECT_EQ(Node::live_count(), before);
 }
 
+TEST(Elementwise, ReluKeepsNanAndRunsOverLongTensors)
+{
+    // As PyTorch: relu(NaN) is NaN, relu(-inf) is 0. The long tensor spans several chunks of
+    // the threaded loop, so every chunk boundary is checked too.
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    for (dtype dt : {float32, float64})
+    {
+        const std::vector<double> y = relu(tensor({nan, -inf, -2.0, 0.0, 0.25, inf}, dt)).to_vector();
+        EXPECT_TRUE(std::isnan(y[0])) << dtype_name(dt);
+        EXPECT_EQ(std::vector<double>(y.begin() + 1, y.end()), (std::vector<double>{0.0, 0.0, 0.0, 0.25, inf}));
+        std::vector<double> values(200001), expected(values.size());
+        for (std::size_t i = 0; i < values.size(); ++i)
+        {
+            values[i] = (i % 7 < 3 ? -1.0 : 1.0) * static_cast<double>(i % 101);
+            expected[i] = std::max(values[i], 0.0);
+        }
+        EXPECT_EQ(relu(from_vector(values, {static_cast<std::int64_t>(values.size())}, dt)).to_vector(), expected)
+            << dtype_name(dt);
+    }
+}
+
 TEST(Elementwise, ReluLetsItsInputGo)
 {
     // relu's mask comes from its output, so a pre-activation nothing else needs is freed while
