@@ -282,20 +282,29 @@ namespace
         double cpu_per_wall;
     };
 
-    // warmup untimed runs, then reps timed ones; prepare() runs before each, outside the clock.
-    // A case whose runs are slow gets fewer: as many as fit in budget_ms (judged by the last
-    // warm-up run), at least 3, so the big cases do not dominate the session.
-    timing time_runs(int warmup, int reps, double budget_ms, const std::function<void()>& prepare,
+    // Untimed runs until both `warmup` runs and warmup_ms have passed, then reps timed ones;
+    // prepare() runs before each, outside the clock. The time floor is there because a fresh
+    // process (or case) is slower for its first 0.1-0.3 s — measured: a 2-thread TinySeg
+    // forward took 10-15 ms for its first 10-16 runs and 5-6.5 ms from then on, the 1-thread
+    // one 12-19 ms for 1-4 runs, then 10.5 — and a median over 5 runs after one warm-up run
+    // then reports the transient. A case whose runs are slow gets fewer: as many as fit in
+    // budget_ms (judged by the last warm-up run), at least 3, so the big cases do not
+    // dominate the session.
+    timing time_runs(int warmup, double warmup_ms, int reps, double budget_ms, const std::function<void()>& prepare,
                      const std::function<void()>& run, progress& bar, const std::string& what)
     {
         double last = 0;
-        for (int i = 0; i < std::max(warmup, 1); ++i)
+        const double start = wall_ms();
+        for (int i = 0; i < std::max(warmup, 1) || wall_ms() - start < warmup_ms; ++i)
         {
             prepare();
             const double w0 = wall_ms();
             run();
             last = wall_ms() - w0;
-            bar.advance(what);
+            if (i < std::max(warmup, 1))
+            {
+                bar.advance(what);
+            }
         }
         if (budget_ms > 0 && last > 0)
         {
@@ -416,16 +425,17 @@ namespace
     struct options
     {
         int threads = 1, warmup = 3, reps = 20;
-        double budget_ms = 1500;
+        double budget_ms = 1500, warmup_ms = 250;
         bool list = false, about = false, memory = false, peak = false;
         std::vector<std::string> only;
     };
 
     const char* usage =
-        "usage: conv_bench [--threads N] [--warmup W] [--reps R] [--budget-ms B] [--case NAME]... [--memory]\n"
-        "                  [--peak] [--list] [--about]\n"
-        "  default: time every case (W untimed then R timed runs of forward, then of forward+backward\n"
-        "           or the training step; fewer runs where R would take more than B ms, default 1500),\n"
+        "usage: conv_bench [--threads N] [--warmup W] [--warmup-ms M] [--reps R] [--budget-ms B] [--case NAME]...\n"
+        "                  [--memory] [--peak] [--list] [--about]\n"
+        "  default: time every case (untimed runs until W runs and M ms, default 3 and 250, then R\n"
+        "           timed runs of forward, then of forward+backward or the training step; fewer runs\n"
+        "           where R would take more than B ms, default 1500),\n"
         "           one JSON line per case on stdout, progress on stderr\n"
         "  --memory  per layer case: RSS growth over one forward+backward after warm-up; per model\n"
         "            case: peak RSS growth over building it and 5 training steps, and what stays\n"
@@ -447,6 +457,7 @@ namespace
             };
             if (a == "--threads") o.threads = std::stoi(value());
             else if (a == "--warmup") o.warmup = std::stoi(value());
+            else if (a == "--warmup-ms") o.warmup_ms = std::stod(value());
             else if (a == "--reps") o.reps = std::stoi(value());
             else if (a == "--case") o.only.push_back(value());
             else if (a == "--budget-ms") o.budget_ms = std::stod(value());
@@ -464,9 +475,9 @@ namespace
                 throw std::invalid_argument("conv_bench: unknown argument " + a + "\n" + usage);
             }
         }
-        if (o.threads < 1 || o.warmup < 0 || o.reps < 1)
+        if (o.threads < 1 || o.warmup < 0 || o.reps < 1 || !(o.warmup_ms >= 0))
         {
-            throw std::invalid_argument("conv_bench: need --threads >= 1, --warmup >= 0, --reps >= 1");
+            throw std::invalid_argument("conv_bench: need --threads >= 1, --warmup >= 0, --warmup-ms >= 0, --reps >= 1");
         }
         return o;
     }
@@ -579,9 +590,9 @@ int main(int argc, char** argv)
 #ifdef BENCH_HAS_ALLOCATOR
                 adjoint::reset_allocator_counters();
 #endif
-                const timing fwd = time_runs(opt.warmup, opt.reps, opt.budget_ms, [] {}, [&] { m.infer(); }, bar,
+                const timing fwd = time_runs(opt.warmup, opt.warmup_ms, opt.reps, opt.budget_ms, [] {}, [&] { m.infer(); }, bar,
                                              c.name + " infer");
-                const timing both = time_runs(opt.warmup, opt.reps, opt.budget_ms, [] {}, [&] { m.train_step(); },
+                const timing both = time_runs(opt.warmup, opt.warmup_ms, opt.reps, opt.budget_ms, [] {}, [&] { m.train_step(); },
                                               bar, c.name + " train");
                 bar.case_done(c.name);
                 std::string alloc = "";
@@ -622,9 +633,9 @@ int main(int argc, char** argv)
                 std::fflush(stdout);
                 continue;
             }
-            const timing fwd = time_runs(opt.warmup, opt.reps, opt.budget_ms, [&] { net.zero_grad(); },
+            const timing fwd = time_runs(opt.warmup, opt.warmup_ms, opt.reps, opt.budget_ms, [&] { net.zero_grad(); },
                                          [&] { net.forward(); }, bar, c.name + " fwd");
-            const timing both = time_runs(opt.warmup, opt.reps, opt.budget_ms, [&] { net.zero_grad(); },
+            const timing both = time_runs(opt.warmup, opt.warmup_ms, opt.reps, opt.budget_ms, [&] { net.zero_grad(); },
                                           [&] { net.step(); }, bar, c.name + " fwd+bwd");
             bar.case_done(c.name);
             std::printf("{\"framework\":\"adjoint\",\"mode\":\"time\",\"case\":\"%s\",\"threads\":%d,\"blas_threads\":%d,"

@@ -6,7 +6,7 @@
 // them alike. Reads the cases from the JSON lines of `conv_bench --list` and runs the model
 // ones. Built only where libtorch is found (Debian: libtorch-dev); compares nothing itself.
 //
-//   libtorch_bench --cases FILE [--threads N] [--warmup W] [--reps R] [--budget-ms B]
+//   libtorch_bench --cases FILE [--threads N] [--warmup W] [--warmup-ms M] [--reps R] [--budget-ms B]
 #include "model_specs.hpp"
 
 #include <nlohmann/json.hpp>
@@ -26,7 +26,7 @@ namespace
     {
         std::string cases;
         int threads = 1, warmup = 3, reps = 20;
-        double budget_ms = 1500;
+        double budget_ms = 1500, warmup_ms = 250;
     };
 
     options parse(int argc, char** argv)
@@ -43,14 +43,15 @@ namespace
             if (a == "--cases") o.cases = v;
             else if (a == "--threads") o.threads = std::stoi(v);
             else if (a == "--warmup") o.warmup = std::stoi(v);
+            else if (a == "--warmup-ms") o.warmup_ms = std::stod(v);
             else if (a == "--reps") o.reps = std::stoi(v);
             else if (a == "--budget-ms") o.budget_ms = std::stod(v);
             else throw std::invalid_argument("libtorch_bench: unknown option " + a);
         }
-        if (o.cases.empty() || o.threads < 1 || o.reps < 1 || o.warmup < 0)
+        if (o.cases.empty() || o.threads < 1 || o.reps < 1 || o.warmup < 0 || !(o.warmup_ms >= 0))
         {
-            throw std::invalid_argument("usage: libtorch_bench --cases FILE [--threads N >= 1] [--warmup W] [--reps R >= 1] "
-                                        "[--budget-ms B]");
+            throw std::invalid_argument("usage: libtorch_bench --cases FILE [--threads N >= 1] [--warmup W] [--warmup-ms M] "
+                                        "[--reps R >= 1] [--budget-ms B]");
         }
         return o;
     }
@@ -61,13 +62,18 @@ namespace
         double cpu_per_wall;
     };
 
-    // As conv_bench: warmup untimed runs, then up to reps timed ones (fewer when they would
-    // take longer than budget_ms), wall and CPU time.
+    // As conv_bench: untimed runs until both `warmup` runs and warmup_ms have passed, then up
+    // to reps timed ones (fewer when they would take longer than budget_ms), wall and CPU time.
     template <class F>
     timing time_runs(const options& o, F&& run)
     {
         double last = 0;
-        for (int i = 0; i < std::max(o.warmup, 1); ++i)
+        const auto start = std::chrono::steady_clock::now();
+        const auto warming = [&](int i) {
+            return i < std::max(o.warmup, 1) ||
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < o.warmup_ms;
+        };
+        for (int i = 0; warming(i); ++i)
         {
             const auto t0 = std::chrono::steady_clock::now();
             run();

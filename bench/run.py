@@ -2,7 +2,7 @@
 """Side-by-side benchmark of adjoint's convolution against PyTorch, float32, on CPU.
 
 Usage: /usr/bin/python3 bench/run.py BUILD/bench/conv_bench [--rounds 3] [--reps 10] [--warmup 3]
-           [--budget-ms 1500] [--threads 1,2] [--case NAME]... [--baseline OLD/conv_bench]
+           [--warmup-ms 250] [--budget-ms 1500] [--threads 1,2] [--case NAME]... [--baseline OLD/conv_bench]
            [--no-memory] [--save FILE.jsonl]
 
 Builds nothing: it takes the built conv_bench, reads the case list from it (`--list`), and
@@ -88,7 +88,10 @@ def torch_worker(args):
 
     def time_runs(prepare, run):
         last = 0.0
-        for _ in range(max(args.warmup, 1)):
+        start, i = time.perf_counter(), 0
+        # as conv_bench: at least --warmup runs and --warmup-ms
+        while i < max(args.warmup, 1) or (time.perf_counter() - start) * 1e3 < args.warmup_ms:
+            i += 1
             prepare()
             w0 = time.perf_counter()
             run()
@@ -258,6 +261,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reps", type=int, default=10, help="timed runs per case per round (at most)")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup-ms", type=float, default=250,
+                        help="untimed runs last at least this long (a fresh process starts slower)")
     parser.add_argument("--budget-ms", type=float, default=1500,
                         help="per case and round, fewer runs where --reps would take longer")
     parser.add_argument("--threads", default="1,2")
@@ -290,7 +295,8 @@ def main():
             f.write(json.dumps(c) + "\n")
     info["fma_peak_before"] = run_json_lines([bench, "--peak", "--threads", str(max(threads))])[0]
 
-    timing_args = ["--warmup", str(args.warmup), "--reps", str(args.reps), "--budget-ms", str(args.budget_ms)]
+    timing_args = ["--warmup", str(args.warmup), "--warmup-ms", str(args.warmup_ms), "--reps", str(args.reps),
+                   "--budget-ms", str(args.budget_ms)]
 
     def adjoint_cmd(exe, t, extra):
         return [exe, "--threads", str(t)] + timing_args + case_args + extra
