@@ -63,11 +63,7 @@ namespace adjoint::detail
 {
     Tensor conv2d_geom(const Tensor& x, const Tensor& weight, const Tensor& bias, const conv_geometry& g)
     {
-        array y = kernels::conv_forward(x.data(), weight.data(), g);
-        if (bias.defined())
-        {
-            kernels::add_channel_bias_(y, bias.data());
-        }
+        array y = kernels::conv_forward(x.data(), weight.data(), g, bias.defined() ? bias.data() : array());
         // Keep only what backward will read: x for the weight gradient, weight for the input gradient.
         const Tensor x_kept = weight.requires_grad() ? x : Tensor();
         const Tensor w_kept = x.requires_grad() ? weight : Tensor();

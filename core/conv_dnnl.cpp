@@ -6,13 +6,17 @@
 // GEMM (c_out x K outputs, a reduction over every output pixel) oneDNN's sgemm runs at
 // 15-50 GFLOP/s. Primitive descriptors are built once per geometry and kept (a bounded map);
 // every buffer a call needs (reorders, scratchpad) comes from adjoint's caching allocator,
-// so a training step allocates nothing new from the system.
+// so a training step allocates nothing new from the system. The forward adds the bias
+// itself; the blocked copy of gy made for the input gradient is reused by the weight
+// gradient (claim_staged). Not done: keeping activations in blocked layouts between layers
+// (every tensor outside this file is plain NCHW), fusing ReLU into the primitives.
 #include <adjoint/core/conv_dnnl.hpp>
 
 #ifdef ADJOINT_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <memory>
@@ -23,11 +27,26 @@
 namespace adjoint::kernels::conv_detail
 {
 #ifndef ADJOINT_HAVE_DNNL
+    struct staged_input
+    {
+    };
     bool use_dnnl(const conv_geometry&, adjoint::dtype) { return false; }
-    void dnnl_forward(const array&, const array&, array&, const conv_geometry&) {}
+    void dnnl_forward(const array&, const array&, const array&, array&, const conv_geometry&) {}
     void dnnl_input_grad(const array&, const array&, array&, const conv_geometry&) {}
-    void dnnl_weight_grad(const float*, const float*, float*, const conv_geometry&) {}
+    std::shared_ptr<const staged_input> claim_staged() { return nullptr; }
+    void dnnl_weight_grad(const array&, const array&, std::int64_t, std::int64_t, float*, const conv_geometry&,
+                          const staged_input*)
+    {
+    }
 #else
+    struct staged_input
+    {
+        std::uint64_t storage = 0, version = 0;   // the plain array it copies, as it was then
+        const float* data = nullptr;
+        dnnl::memory::desc desc;                  // the copy's layout, for the whole batch
+        array buffer;
+    };
+
     namespace
     {
         using tag = dnnl::memory::format_tag;
@@ -47,14 +66,15 @@ namespace adjoint::kernels::conv_detail
             return (out - 1) * stride + (kernel - 1) * dilation + 1 - in - begin;
         }
 
-        // The geometry and the thread count the primitives were made for: oneDNN fixes its
-        // work split when it builds a primitive, from the threads OpenMP offers then.
-        using geometry_key = std::array<std::int64_t, 15>;
+        // The geometry, the thread count the primitives were made for (oneDNN fixes its work
+        // split when it builds a primitive, from the threads OpenMP offers then) and whether
+        // the forward adds a bias.
+        using geometry_key = std::array<std::int64_t, 16>;
 
-        geometry_key key_of(const conv_geometry& g, int threads)
+        geometry_key key_of(const conv_geometry& g, int threads, bool bias)
         {
             return {g.n, g.c_in, g.h, g.w, g.c_out, g.kh, g.kw, g.h_out, g.w_out, g.stride_h, g.stride_w, g.pad_top,
-                    g.pad_left, (g.dilation_h << 32) | g.dilation_w, threads};
+                    g.pad_left, (g.dilation_h << 32) | g.dilation_w, threads, bias ? 1 : 0};
         }
 
         // Runs a scope with OpenMP (and so oneDNN) offering one thread to the calling thread
@@ -101,7 +121,7 @@ namespace adjoint::kernels::conv_detail
             dnnl::convolution_backward_weights weights;
 
             // Built with the threads OpenMP offers now (one_thread for the weight gradient).
-            explicit primitives(const conv_geometry& g)
+            primitives(const conv_geometry& g, bool bias)
             {
                 const auto f32 = dnnl::memory::data_type::f32;
                 const dims src{g.n, g.c_in, g.h, g.w}, wei{g.c_out, g.c_in, g.kh, g.kw}, dst{g.n, g.c_out, g.h_out, g.w_out};
@@ -117,10 +137,13 @@ namespace adjoint::kernels::conv_detail
                 dnnl::primitive_attr attr;
                 attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);   // our buffer: no hidden allocation
                 const auto algo = dnnl::algorithm::convolution_direct;
-                forward_pd = dnnl::convolution_forward::primitive_desc(
-                    dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src_any, wei_any, dst_any,
-                                                    strides, dilates, pad_l, pad_r),
-                    attr, cpu());
+                const auto forward_desc =
+                    bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src_any, wei_any,
+                                                           dnnl::memory::desc({g.c_out}, f32, tag::x), dst_any, strides,
+                                                           dilates, pad_l, pad_r)
+                         : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src_any, wei_any,
+                                                           dst_any, strides, dilates, pad_l, pad_r);
+                forward_pd = dnnl::convolution_forward::primitive_desc(forward_desc, attr, cpu());
                 data_pd = dnnl::convolution_backward_data::primitive_desc(
                     dnnl::convolution_backward_data::desc(algo, src_any, wei_any, dst_any, strides, dilates, pad_l, pad_r),
                     attr, cpu(), forward_pd);
@@ -136,11 +159,11 @@ namespace adjoint::kernels::conv_detail
 
         // Built once per geometry. A model has a handful; the bound only stops a program
         // that sweeps sizes from growing the map without end.
-        std::shared_ptr<const primitives> primitives_for(const conv_geometry& g)
+        std::shared_ptr<const primitives> primitives_for(const conv_geometry& g, bool bias = false)
         {
             static std::mutex mutex;
             static std::map<geometry_key, std::shared_ptr<const primitives>> cache;
-            const geometry_key key = key_of(g, omp_get_max_threads());
+            const geometry_key key = key_of(g, omp_get_max_threads(), bias);
             {
                 const std::lock_guard<std::mutex> lock(mutex);
                 const auto it = cache.find(key);
@@ -149,7 +172,7 @@ namespace adjoint::kernels::conv_detail
                     return it->second;
                 }
             }
-            auto made = std::make_shared<const primitives>(g);   // outside the lock: it takes a while
+            auto made = std::make_shared<const primitives>(g, bias);   // outside the lock: it takes a while
             const std::lock_guard<std::mutex> lock(mutex);
             if (cache.size() >= 256)
             {
@@ -179,6 +202,61 @@ namespace adjoint::kernels::conv_detail
             dnnl::memory staged(wanted, cpu(), keep.data<float>());
             dnnl::reorder(user, staged).execute(s, user, staged);
             return staged;
+        }
+
+        // claim_staged's slot.
+        std::mutex staged_mutex;
+        std::shared_ptr<const staged_input> staged_slot;
+
+        // input() for a whole array, keeping the blocked copy (if one was made) in the slot.
+        dnnl::memory staged(const dnnl::memory::desc& plain, const array& a, const dnnl::memory::desc& wanted,
+                            dnnl::stream& s, array& keep)
+        {
+            const float* data = a.data<float>();
+            dnnl::memory m = input(plain, data, wanted, s, keep);
+            if (keep.defined())
+            {
+                auto copy = std::make_shared<staged_input>();
+                copy->storage = a.storage_id();
+                copy->version = a.version();
+                copy->data = data;
+                copy->desc = wanted;
+                copy->buffer = keep;
+                const std::lock_guard<std::mutex> lock(staged_mutex);
+                staged_slot = std::move(copy);
+            }
+            return m;
+        }
+
+        // Samples [first, first + rows) of `a` as the weight gradient's primitive wants them
+        // (`wanted`, for that many samples): a slice of the staged copy when it holds `a`
+        // unchanged, in the same layout, for the whole batch (each layout tried keeps every
+        // sample's values together, batch outermost); else a reorder of those samples.
+        dnnl::memory block_input(const dnnl::memory::desc& plain, const array& a, std::int64_t first, std::int64_t rows,
+                                 const dnnl::memory::desc& wanted, const staged_input* copy, dnnl::stream& s,
+                                 array& keep)
+        {
+            const std::int64_t sample = a.numel() / std::max<std::int64_t>(a.size(0), 1);
+            if (copy != nullptr && copy->storage == a.storage_id() && copy->version == a.version() &&
+                copy->data == a.data<float>())
+            {
+                const dims whole = copy->desc.dims(), part = wanted.dims();
+                if (whole.size() == 4 && part.size() == 4 && first + rows <= whole[0] &&
+                    std::equal(whole.begin() + 1, whole.end(), part.begin() + 1))
+                {
+                    for (const tag t : {tag::aBcd16b, tag::aBcd8b, tag::aBcd4b, tag::acdb})
+                    {
+                        if (copy->desc == dnnl::memory::desc(whole, dnnl::memory::data_type::f32, t) &&
+                            wanted == dnnl::memory::desc(part, dnnl::memory::data_type::f32, t))
+                        {
+                            const std::size_t per_sample = copy->desc.get_size() / static_cast<std::size_t>(whole[0]);
+                            char* base = reinterpret_cast<char*>(const_cast<float*>(copy->buffer.data<float>()));
+                            return dnnl::memory(wanted, cpu(), base + static_cast<std::size_t>(first) * per_sample);
+                        }
+                    }
+                }
+            }
+            return input(plain, a.data<float>() + first * sample, wanted, s, keep);
         }
 
         // Where the primitive writes an output: the plain buffer itself, or a staging buffer
@@ -242,16 +320,22 @@ namespace adjoint::kernels::conv_detail
                end_padding(g.w, g.w_out, g.kw, g.stride_w, g.dilation_w, g.pad_left) >= 0;
     }
 
-    void dnnl_forward(const array& x, const array& weight, array& y, const conv_geometry& g)
+    void dnnl_forward(const array& x, const array& weight, const array& bias, array& y, const conv_geometry& g)
     {
         const one_thread alone(omp_in_parallel() != 0);   // called from a user's parallel region
-        const auto p = primitives_for(g);
+        const auto p = primitives_for(g, bias.defined());
         dnnl::stream s(cpu());
         array keep_x, keep_w;
-        const dnnl::memory src = input(p->src_plain, x.data<float>(), p->forward_pd.src_desc(), s, keep_x);
+        const dnnl::memory src = staged(p->src_plain, x, p->forward_pd.src_desc(), s, keep_x);
         const dnnl::memory wei = input(p->weights_plain, weight.data<float>(), p->forward_pd.weights_desc(), s, keep_w);
         output dst(p->dst_plain, y.data<float>(), p->forward_pd.dst_desc());
-        run(p->forward, p->forward_pd, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst.target}}, s);
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst.target}};
+        if (bias.defined())
+        {
+            args.emplace(DNNL_ARG_BIAS,
+                         dnnl::memory(p->forward_pd.bias_desc(), cpu(), const_cast<float*>(bias.data<float>())));
+        }
+        run(p->forward, p->forward_pd, std::move(args), s);
         dst.finish(s);
         s.wait();
     }
@@ -262,7 +346,7 @@ namespace adjoint::kernels::conv_detail
         const auto p = primitives_for(g);
         dnnl::stream s(cpu());
         array keep_gy, keep_w;
-        const dnnl::memory diff_dst = input(p->dst_plain, gy.data<float>(), p->data_pd.diff_dst_desc(), s, keep_gy);
+        const dnnl::memory diff_dst = staged(p->dst_plain, gy, p->data_pd.diff_dst_desc(), s, keep_gy);
         const dnnl::memory wei = input(p->weights_plain, weight.data<float>(), p->data_pd.weights_desc(), s, keep_w);
         output diff_src(p->src_plain, gx.data<float>(), p->data_pd.diff_src_desc());
         run(p->data, p->data_pd,
@@ -271,14 +355,24 @@ namespace adjoint::kernels::conv_detail
         s.wait();
     }
 
-    void dnnl_weight_grad(const float* x, const float* gy, float* gw, const conv_geometry& g)
+    std::shared_ptr<const staged_input> claim_staged()
+    {
+        const std::lock_guard<std::mutex> lock(staged_mutex);
+        return std::move(staged_slot);
+    }
+
+    void dnnl_weight_grad(const array& x, const array& gy, std::int64_t first, std::int64_t last, float* gw,
+                          const conv_geometry& whole, const staged_input* copy)
     {
         const one_thread alone;
+        conv_geometry g = whole;
+        g.n = last - first;
         const auto p = primitives_for(g);
         dnnl::stream s(cpu());
         array keep_x, keep_gy;
-        const dnnl::memory src = input(p->src_plain, x, p->weights_pd.src_desc(), s, keep_x);
-        const dnnl::memory diff_dst = input(p->dst_plain, gy, p->weights_pd.diff_dst_desc(), s, keep_gy);
+        const dnnl::memory src = block_input(p->src_plain, x, first, g.n, p->weights_pd.src_desc(), copy, s, keep_x);
+        const dnnl::memory diff_dst =
+            block_input(p->dst_plain, gy, first, g.n, p->weights_pd.diff_dst_desc(), copy, s, keep_gy);
         output diff_wei(p->weights_plain, gw, p->weights_pd.diff_weights_desc());
         run(p->weights, p->weights_pd,
             {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_wei.target}}, s);

@@ -10,6 +10,8 @@
 #include <adjoint/core/array.hpp>
 #include <adjoint/core/conv_geometry.hpp>
 
+#include <memory>
+
 namespace adjoint::kernels::conv_detail
 {
     // Whether oneDNN runs this convolution: float32, groups == 1, more than one input and
@@ -19,12 +21,26 @@ namespace adjoint::kernels::conv_detail
 
     // Shapes as in conv_kernels.hpp; every output element is overwritten. Forward and
     // backward-data use the thread count of core/threads.hpp; each output element is one
-    // thread's sum, so they do not depend on it.
-    void dnnl_forward(const array& x, const array& weight, array& y, const conv_geometry& g);
+    // thread's sum, so they do not depend on it. The forward adds `bias` ([c_out], or
+    // undefined for none) inside the primitive, before its one store of each output.
+    void dnnl_forward(const array& x, const array& weight, const array& bias, array& y, const conv_geometry& g);
     void dnnl_input_grad(const array& gy, const array& weight, array& gx, const conv_geometry& g);
-    // The weight gradient of g.n samples at x [n, c_in, h, w] and gy [n, c_out, h_out, w_out]
-    // into gw [c_out, c_in, kh, kw], on the calling thread alone: oneDNN splits its sum by
-    // its thread count, so the caller splits the batch in a fixed way and adds the parts
-    // (conv_kernels.cpp), and the result is the same on any number of threads.
-    void dnnl_weight_grad(const float* x, const float* gy, float* gw, const conv_geometry& g);
+
+    // The blocked copy of its input that the last dnnl_forward or dnnl_input_grad call made
+    // (one, process-wide), handed to the weight gradient that follows it. A convolution's
+    // backward runs the input gradient on gy and then the weight gradient on gy again (a
+    // transposed convolution's, the forward on gx and then the weight gradient on gx), and
+    // without this both reorder the same tensor. Claiming empties the slot, so at most one
+    // such copy outlives its call; it is used only while its array is unchanged (same
+    // storage and version).
+    struct staged_input;
+    std::shared_ptr<const staged_input> claim_staged();
+
+    // The weight gradient of samples [first, last) of x [n, c_in, h, w] and gy [n, c_out,
+    // h_out, w_out] (g is the whole batch's geometry) into gw [c_out, c_in, kh, kw], on the
+    // calling thread alone: oneDNN splits its sum by its thread count, so the caller splits
+    // the batch in a fixed way and adds the parts (conv_kernels.cpp), and the result is the
+    // same on any number of threads. `staged` (may be null) is read, never changed.
+    void dnnl_weight_grad(const array& x, const array& gy, std::int64_t first, std::int64_t last, float* gw,
+                          const conv_geometry& g, const staged_input* staged);
 }

@@ -154,66 +154,86 @@ namespace adjoint::kernels
     void set_conv_path(conv_path path) { current_path.store(path); }
     conv_path get_conv_path() { return current_path.load(); }
 
-    array conv_forward(const array& x, const array& weight, const conv_geometry& g)
+    namespace
     {
-        check_shape("conv_forward", "x", x, g.image_shape());
-        check_shape("conv_forward", "weight", weight, g.weight_shape());
-        array y = array::empty(g.output_shape(), x.dtype(), "conv2d");
-        const panel s(g);
-        if (s.k == 0)
+        // conv_forward without the bias: depthwise, im2col + GEMM (oneDNN's path is taken before).
+        array forward_unbiased(const array& x, const array& weight, const conv_geometry& g)
         {
-            y.fill_(0.0);
-            return y;
-        }
-        if (conv_detail::use_depthwise(g))
-        {
-            conv_detail::depthwise_forward(x, weight, y, g);
-            return y;
-        }
-        if (dnnl_path(g, x.dtype()))
-        {
-            conv_detail::dnnl_forward(x, weight, y, g);
-            return y;
-        }
-        detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
-            using T = decltype(t);
-            if (sample_parallel(x.dtype()))
+            array y = array::empty(g.output_shape(), x.dtype(), "conv2d");
+            const panel s(g);
+            if (s.k == 0)
             {
-                std::vector<array> buffers = scratch_per_thread(x.dtype(), s.direct ? 0 : s.col_rows, s.p, g.n, "conv2d");
+                y.fill_(0.0);
+                return y;
+            }
+            if (conv_detail::use_depthwise(g))
+            {
+                conv_detail::depthwise_forward(x, weight, y, g);
+                return y;
+            }
+            detail::dispatch_floating(x.dtype(), "conv2d", [&](auto t) {
+                using T = decltype(t);
+                if (sample_parallel(x.dtype()))
+                {
+                    std::vector<array> buffers = scratch_per_thread(x.dtype(), s.direct ? 0 : s.col_rows, s.p, g.n, "conv2d");
+                    const T* xs = x.data<T>();
+                    const T* ws = weight.data<T>();
+                    T* ys = y.data<T>();
+                    std::vector<T*> bufs;
+                    for (array& b : buffers) bufs.push_back(b.data<T>());
+                    detail::parallel_for(g.n, 1, [&](std::int64_t begin, std::int64_t end) {
+                        T* buffer = bufs[static_cast<std::size_t>(detail::thread_index())];
+                        for (std::int64_t i = begin; i < end; ++i)
+                        {
+                            const T* col = columns(xs + i * s.image_size, buffer, g, s);
+                            for (std::int64_t gi = 0; gi < g.groups; ++gi)
+                            {
+                                gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k,
+                                     col + gi * s.k * s.p, s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
+                            }
+                        }
+                    });
+                    return;
+                }
+                array buffer = scratch(x.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv2d");   // reused by every sample
                 const T* xs = x.data<T>();
                 const T* ws = weight.data<T>();
                 T* ys = y.data<T>();
-                std::vector<T*> bufs;
-                for (array& b : buffers) bufs.push_back(b.data<T>());
-                detail::parallel_for(g.n, 1, [&](std::int64_t begin, std::int64_t end) {
-                    T* buffer = bufs[static_cast<std::size_t>(detail::thread_index())];
-                    for (std::int64_t i = begin; i < end; ++i)
-                    {
-                        const T* col = columns(xs + i * s.image_size, buffer, g, s);
-                        for (std::int64_t gi = 0; gi < g.groups; ++gi)
-                        {
-                            gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k,
-                                 col + gi * s.k * s.p, s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
-                        }
-                    }
-                });
-                return;
-            }
-            array buffer = scratch(x.dtype(), s.direct ? 0 : s.col_rows, s.p, "conv2d");   // reused by every sample
-            const T* xs = x.data<T>();
-            const T* ws = weight.data<T>();
-            T* ys = y.data<T>();
-            for (std::int64_t i = 0; i < g.n; ++i)
-            {
-                const T* col = columns(xs + i * s.image_size, buffer.data<T>(), g, s);
-                for (std::int64_t gi = 0; gi < g.groups; ++gi)
+                for (std::int64_t i = 0; i < g.n; ++i)
                 {
-                    // y_g [cout_g, P] = W_g [cout_g, K] @ col_g [K, P]
-                    gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k, col + gi * s.k * s.p,
-                         s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
+                    const T* col = columns(xs + i * s.image_size, buffer.data<T>(), g, s);
+                    for (std::int64_t gi = 0; gi < g.groups; ++gi)
+                    {
+                        // y_g [cout_g, P] = W_g [cout_g, K] @ col_g [K, P]
+                        gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k, col + gi * s.k * s.p,
+                             s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
+                    }
                 }
-            }
-        });
+            });
+            return y;
+        }
+    }
+
+    array conv_forward(const array& x, const array& weight, const conv_geometry& g, const array& bias)
+    {
+        check_shape("conv_forward", "x", x, g.image_shape());
+        check_shape("conv_forward", "weight", weight, g.weight_shape());
+        if (bias.defined())
+        {
+            check_shape("conv_forward", "bias", bias, {g.c_out});
+        }
+        if (dnnl_path(g, x.dtype()))
+        {
+            // The primitive adds the bias before its one store of each output.
+            array y = array::empty(g.output_shape(), x.dtype(), "conv2d");
+            conv_detail::dnnl_forward(x, weight, bias, y, g);
+            return y;
+        }
+        array y = forward_unbiased(x, weight, g);
+        if (bias.defined())
+        {
+            add_channel_bias_(y, bias);
+        }
         return y;
     }
 
@@ -319,6 +339,8 @@ namespace adjoint::kernels
                 // oneDNN (float32, no groups) computes a block's gradient in one call, on its
                 // thread alone; otherwise each sample is an im2col and a GEMM.
                 const bool dnnl = dnnl_path(g, x.dtype());
+                // The blocked copy of gy (or x) the input gradient has just made, if it did.
+                const auto staged = dnnl ? conv_detail::claim_staged() : nullptr;
                 std::vector<array> buffers = scratch_per_thread(x.dtype(), s.direct || dnnl ? 0 : s.col_rows,
                                                                 s.p, parts, "conv2d_weight_grad");
                 std::vector<array> partials;
@@ -341,12 +363,9 @@ namespace adjoint::kernels
                         {
                             if (dnnl)
                             {
-                                conv_geometry block = g;
-                                block.n = last - first;
                                 try
                                 {
-                                    conv_detail::dnnl_weight_grad(xs + first * s.image_size, gys + first * s.output_size,
-                                                                  sums[q], block);
+                                    conv_detail::dnnl_weight_grad(x, gy, first, last, sums[q], g, staged.get());
                                 }
                                 catch (...)
                                 {

@@ -16,8 +16,10 @@
 
 namespace adjoint::kernels
 {
-    // y = conv(x, weight): per sample and group y_g[c_out/g, P] = W_g @ col_g[K, P].
-    array conv_forward(const array& x, const array& weight, const conv_geometry& g);
+    // y = conv(x, weight) (+ bias[c] when bias, [c_out], is given): per sample and group
+    // y_g[c_out/g, P] = W_g @ col_g[K, P]. oneDNN's primitive adds the bias in its pass over
+    // the output; the other paths add it afterwards (add_channel_bias_).
+    array conv_forward(const array& x, const array& weight, const conv_geometry& g, const array& bias = array());
 
     // The adjoint of conv_forward in x (also the transposed convolution's forward):
     // col_g[K, P] = W_g^T @ gy_g, scattered back (summing overlaps) into an image of the

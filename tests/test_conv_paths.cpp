@@ -197,3 +197,41 @@ TEST(ConvPaths, CalledFromAUsersParallelRegion)
         EXPECT_EQ(inside[1], outside);
     }
 }
+
+// The input gradient's blocked copy of gy is handed to the weight gradient that follows it
+// (core/conv_dnnl.hpp): a hit must give the weight gradient of gy as it is, and a write to gy
+// in between (or another tensor) must make the weight gradient read gy anew.
+TEST(ConvPaths, StagedGradientIsReusedOnlyWhileUnchanged)
+{
+    path_guard restore;
+    set_num_threads(1);
+    kernels::set_conv_path(kernels::conv_path::fast);
+    manual_seed(500);
+    const array x = randn({8, 16, 16, 16}).data(), w = randn({32, 16, 3, 3}).data();
+    const conv_geometry g = conv2d_geometry(x.shape(), w.shape(), std::nullopt, {{2, 2}, {1, 1}, {1, 1}, 1, false});
+    const auto reference_weight_grad = [&](const array& gy) {
+        kernels::set_conv_path(kernels::conv_path::reference);
+        const array gw = kernels::conv_weight_grad(x, gy, g);
+        kernels::set_conv_path(kernels::conv_path::fast);
+        return Tensor(gw);
+    };
+    const auto scale = [](const Tensor& t) { return max(abs(t)).item(); };
+
+    array gy = randn({8, 32, 8, 8}).data();
+    kernels::conv_input_grad(gy, w, g);   // stages gy
+    const Tensor hit = Tensor(kernels::conv_weight_grad(x, gy, g));
+    const Tensor expected = reference_weight_grad(gy);
+    EXPECT_TENSOR_NEAR(hit, expected, 1e-5 * scale(expected), 1e-4);
+
+    kernels::conv_input_grad(gy, w, g);   // stages gy again, then gy changes
+    gy.fill_(0.5);
+    const Tensor after_write = Tensor(kernels::conv_weight_grad(x, gy, g));
+    const Tensor expected_after = reference_weight_grad(gy);
+    EXPECT_TENSOR_NEAR(after_write, expected_after, 1e-5 * scale(expected_after), 1e-4);
+
+    const array other = randn({8, 32, 8, 8}).data();
+    kernels::conv_input_grad(gy, w, g);   // stages gy; the weight gradient asks for `other`
+    const Tensor unrelated = Tensor(kernels::conv_weight_grad(x, other, g));
+    const Tensor expected_other = reference_weight_grad(other);
+    EXPECT_TENSOR_NEAR(unrelated, expected_other, 1e-5 * scale(expected_other), 1e-4);
+}
