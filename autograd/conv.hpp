@@ -99,11 +99,22 @@ namespace adjoint
     // conv2d_geom's input gradient is conv_transpose2d_geom and the other way round; both
     // weight gradients are conv2d_weight_grad (the transposed one with image and output
     // gradient swapped); both bias gradients are channel_sum.
+    //
+    // With relu, an op is relu(op(...)) recorded as one node ("conv2d_relu",
+    // "conv_transpose2d_relu"): the relu is applied in the convolution's output pass, the
+    // pre-activation never exists, and the backward masks the output gradient with the
+    // (saved) output before the op's own backward. Values and gradients are those of the two
+    // ops one after the other. Sequential runs a Conv2d or ConvTranspose2d followed by a ReLU
+    // through conv2d_relu / conv_transpose2d_relu.
     namespace detail
     {
-        Tensor conv2d_geom(const Tensor& x, const Tensor& weight, const Tensor& bias, const conv_geometry& g);
+        Tensor conv2d_geom(const Tensor& x, const Tensor& weight, const Tensor& bias, const conv_geometry& g,
+                           bool relu = false);
         Tensor conv_transpose2d_geom(const Tensor& y, const Tensor& weight, const Tensor& bias,
-                                     const conv_geometry& g);
+                                     const conv_geometry& g, bool relu = false);
+        Tensor conv2d_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, const conv2d_options& options);
+        Tensor conv_transpose2d_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                     const conv_transpose2d_options& options);
         // The weight gradient of conv2d_geom(x, ., g) for output gradient gy: bilinear in (x, gy).
         Tensor conv2d_weight_grad(const Tensor& x, const Tensor& gy, const conv_geometry& g);
         // [n, c, ...] -> [c]: the bias gradient of both ops.

@@ -214,18 +214,15 @@ namespace adjoint
                               });
     }
 
-    namespace
+    // g * (y > 0) in one pass, without a mask buffer: relu's backward. Linear in g with the
+    // same (piecewise constant) mask, so its own backward is itself and y gets none:
+    // higher-order gradients stay exact, as with g * constant(step(y)).
+    Tensor detail::relu_grad(const Tensor& g, const array& y)
     {
-        // g * (y > 0) in one pass, without a mask buffer: relu's backward. Linear in g with the
-        // same (piecewise constant) mask, so its own backward is itself and y gets none:
-        // higher-order gradients stay exact, as with g * constant(step(y)).
-        Tensor relu_grad(const Tensor& g, const array& y)
-        {
-            return detail::record(kernels::relu_backward(g.data(), y), "relu_backward", {g},
-                                  [y](const Tensor& gg, const std::vector<bool>&) -> tensor_list {
-                                      return {relu_grad(gg, y)};
-                                  }, detail::saves::nothing());
-        }
+        return detail::record(kernels::relu_backward(g.data(), y), "relu_backward", {g},
+                              [y](const Tensor& gg, const std::vector<bool>&) -> tensor_list {
+                                  return {relu_grad(gg, y)};
+                              }, detail::saves::nothing());
     }
 
     Tensor relu(const Tensor& x)
@@ -234,7 +231,7 @@ namespace adjoint
         // activation the next layer keeps anyway and lets the pre-activation go.
         array y = kernels::unary(unary_op::relu, x.data());
         return detail::record(y, "relu", {x}, [y](const Tensor& g, const std::vector<bool>&) -> tensor_list {
-            return {relu_grad(g, y)};
+            return {detail::relu_grad(g, y)};
         }, detail::saves::only({}, true));
     }
 

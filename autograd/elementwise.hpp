@@ -33,6 +33,12 @@ namespace adjoint
     Tensor clamp(const Tensor& x, double min = -std::numeric_limits<double>::infinity(),
                  double max = std::numeric_limits<double>::infinity());
     Tensor relu(const Tensor& x);
+    namespace detail
+    {
+        // relu's backward, g * [y > 0] for relu's output y, as a differentiable op of g (its
+        // own backward is itself). Also the mask of the fused conv-relu ops (autograd/conv.hpp).
+        Tensor relu_grad(const Tensor& g, const array& y);
+    }
     Tensor sigmoid(const Tensor& x);
     Tensor tanh(const Tensor& x);
     Tensor maximum(const Tensor& a, const Tensor& b);      // ties send the gradient half to each

@@ -6,10 +6,10 @@
 // GEMM (c_out x K outputs, a reduction over every output pixel) oneDNN's sgemm runs at
 // 15-50 GFLOP/s. Primitive descriptors are built once per geometry and kept (a bounded map);
 // every buffer a call needs (reorders, scratchpad) comes from adjoint's caching allocator,
-// so a training step allocates nothing new from the system. The forward adds the bias
-// itself; the blocked copy of gy made for the input gradient is reused by the weight
-// gradient (claim_staged). Not done: keeping activations in blocked layouts between layers
-// (every tensor outside this file is plain NCHW), fusing ReLU into the primitives.
+// so a training step allocates nothing new from the system. The forward adds the bias and
+// (for the fused conv-relu op) the relu itself; the blocked copy of gy made for the input
+// gradient is reused by the weight gradient (claim_staged). Not done: keeping activations
+// in blocked layouts between layers (every tensor outside this file is plain NCHW).
 #include <adjoint/core/conv_dnnl.hpp>
 
 #ifdef ADJOINT_HAVE_DNNL
@@ -31,7 +31,7 @@ namespace adjoint::kernels::conv_detail
     {
     };
     bool use_dnnl(const conv_geometry&, adjoint::dtype) { return false; }
-    void dnnl_forward(const array&, const array&, const array&, array&, const conv_geometry&) {}
+    void dnnl_forward(const array&, const array&, const array&, bool, array&, const conv_geometry&) {}
     void dnnl_input_grad(const array&, const array&, array&, const conv_geometry&) {}
     std::shared_ptr<const staged_input> claim_staged() { return nullptr; }
     void dnnl_weight_grad(const array&, const array&, std::int64_t, std::int64_t, float*, const conv_geometry&,
@@ -67,14 +67,14 @@ namespace adjoint::kernels::conv_detail
         }
 
         // The geometry, the thread count the primitives were made for (oneDNN fixes its work
-        // split when it builds a primitive, from the threads OpenMP offers then) and whether
-        // the forward adds a bias.
+        // split when it builds a primitive, from the threads OpenMP offers then) and what the
+        // forward does in its output pass (bias, relu).
         using geometry_key = std::array<std::int64_t, 16>;
 
-        geometry_key key_of(const conv_geometry& g, int threads, bool bias)
+        geometry_key key_of(const conv_geometry& g, int threads, bool bias, bool relu)
         {
             return {g.n, g.c_in, g.h, g.w, g.c_out, g.kh, g.kw, g.h_out, g.w_out, g.stride_h, g.stride_w, g.pad_top,
-                    g.pad_left, (g.dilation_h << 32) | g.dilation_w, threads, bias ? 1 : 0};
+                    g.pad_left, (g.dilation_h << 32) | g.dilation_w, threads, (bias ? 1 : 0) | (relu ? 2 : 0)};
         }
 
         // Runs a scope with OpenMP (and so oneDNN) offering one thread to the calling thread
@@ -121,14 +121,16 @@ namespace adjoint::kernels::conv_detail
             dnnl::convolution_backward_weights weights;
 
             // Built with the threads OpenMP offers now (one_thread for the weight gradient).
-            primitives(const conv_geometry& g, bool bias)
+            primitives(const conv_geometry& g, bool bias, bool relu)
             {
                 const auto f32 = dnnl::memory::data_type::f32;
-                const dims src{g.n, g.c_in, g.h, g.w}, wei{g.c_out, g.c_in, g.kh, g.kw}, dst{g.n, g.c_out, g.h_out, g.w_out};
+                const dims src{g.n, g.c_in, g.h, g.w}, wei{g.c_out, g.c_in, g.kh, g.kw},
+                    dst{g.n, g.c_out, g.h_out, g.w_out};
                 src_plain = dnnl::memory::desc(src, f32, tag::nchw);
                 weights_plain = dnnl::memory::desc(wei, f32, tag::oihw);
                 dst_plain = dnnl::memory::desc(dst, f32, tag::nchw);
-                const dnnl::memory::desc src_any(src, f32, tag::any), wei_any(wei, f32, tag::any), dst_any(dst, f32, tag::any);
+                const dnnl::memory::desc src_any(src, f32, tag::any), wei_any(wei, f32, tag::any),
+                    dst_any(dst, f32, tag::any);
                 const dims strides{g.stride_h, g.stride_w};
                 const dims dilates{g.dilation_h - 1, g.dilation_w - 1};   // oneDNN counts the gaps
                 const dims pad_l{g.pad_top, g.pad_left};
@@ -143,9 +145,18 @@ namespace adjoint::kernels::conv_detail
                                                            dilates, pad_l, pad_r)
                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src_any, wei_any,
                                                            dst_any, strides, dilates, pad_l, pad_r);
-                forward_pd = dnnl::convolution_forward::primitive_desc(forward_desc, attr, cpu());
+                dnnl::primitive_attr forward_attr;   // not a copy of attr: a copy shares its handle
+                forward_attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+                if (relu)
+                {
+                    dnnl::post_ops ops;
+                    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+                    forward_attr.set_post_ops(ops);
+                }
+                forward_pd = dnnl::convolution_forward::primitive_desc(forward_desc, forward_attr, cpu());
                 data_pd = dnnl::convolution_backward_data::primitive_desc(
-                    dnnl::convolution_backward_data::desc(algo, src_any, wei_any, dst_any, strides, dilates, pad_l, pad_r),
+                    dnnl::convolution_backward_data::desc(algo, src_any, wei_any, dst_any, strides, dilates, pad_l,
+                                                          pad_r),
                     attr, cpu(), forward_pd);
                 weights_pd = dnnl::convolution_backward_weights::primitive_desc(
                     dnnl::convolution_backward_weights::desc(algo, src_any, wei_any, dst_any, strides, dilates, pad_l,
@@ -159,11 +170,11 @@ namespace adjoint::kernels::conv_detail
 
         // Built once per geometry. A model has a handful; the bound only stops a program
         // that sweeps sizes from growing the map without end.
-        std::shared_ptr<const primitives> primitives_for(const conv_geometry& g, bool bias = false)
+        std::shared_ptr<const primitives> primitives_for(const conv_geometry& g, bool bias = false, bool relu = false)
         {
             static std::mutex mutex;
             static std::map<geometry_key, std::shared_ptr<const primitives>> cache;
-            const geometry_key key = key_of(g, omp_get_max_threads(), bias);
+            const geometry_key key = key_of(g, omp_get_max_threads(), bias, relu);
             {
                 const std::lock_guard<std::mutex> lock(mutex);
                 const auto it = cache.find(key);
@@ -172,7 +183,7 @@ namespace adjoint::kernels::conv_detail
                     return it->second;
                 }
             }
-            auto made = std::make_shared<const primitives>(g, bias);   // outside the lock: it takes a while
+            auto made = std::make_shared<const primitives>(g, bias, relu);   // outside the lock: it takes a while
             const std::lock_guard<std::mutex> lock(mutex);
             if (cache.size() >= 256)
             {
@@ -320,16 +331,18 @@ namespace adjoint::kernels::conv_detail
                end_padding(g.w, g.w_out, g.kw, g.stride_w, g.dilation_w, g.pad_left) >= 0;
     }
 
-    void dnnl_forward(const array& x, const array& weight, const array& bias, array& y, const conv_geometry& g)
+    void dnnl_forward(const array& x, const array& weight, const array& bias, bool relu, array& y,
+                      const conv_geometry& g)
     {
         const one_thread alone(omp_in_parallel() != 0);   // called from a user's parallel region
-        const auto p = primitives_for(g, bias.defined());
+        const auto p = primitives_for(g, bias.defined(), relu);
         dnnl::stream s(cpu());
         array keep_x, keep_w;
         const dnnl::memory src = staged(p->src_plain, x, p->forward_pd.src_desc(), s, keep_x);
         const dnnl::memory wei = input(p->weights_plain, weight.data<float>(), p->forward_pd.weights_desc(), s, keep_w);
         output dst(p->dst_plain, y.data<float>(), p->forward_pd.dst_desc());
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst.target}};
+        std::unordered_map<int, dnnl::memory> args{
+            {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst.target}};
         if (bias.defined())
         {
             args.emplace(DNNL_ARG_BIAS,

@@ -22,8 +22,10 @@ namespace adjoint::kernels::conv_detail
     // Shapes as in conv_kernels.hpp; every output element is overwritten. Forward and
     // backward-data use the thread count of core/threads.hpp; each output element is one
     // thread's sum, so they do not depend on it. The forward adds `bias` ([c_out], or
-    // undefined for none) inside the primitive, before its one store of each output.
-    void dnnl_forward(const array& x, const array& weight, const array& bias, array& y, const conv_geometry& g);
+    // undefined for none) and, with relu, applies max(., 0) (a post-op) inside the
+    // primitive, before its one store of each output.
+    void dnnl_forward(const array& x, const array& weight, const array& bias, bool relu, array& y,
+                      const conv_geometry& g);
     void dnnl_input_grad(const array& gy, const array& weight, array& gx, const conv_geometry& g);
 
     // The blocked copy of its input that the last dnnl_forward or dnnl_input_grad call made

@@ -175,7 +175,8 @@ namespace adjoint::kernels
                 using T = decltype(t);
                 if (sample_parallel(x.dtype()))
                 {
-                    std::vector<array> buffers = scratch_per_thread(x.dtype(), s.direct ? 0 : s.col_rows, s.p, g.n, "conv2d");
+                    std::vector<array> buffers =
+                        scratch_per_thread(x.dtype(), s.direct ? 0 : s.col_rows, s.p, g.n, "conv2d");
                     const T* xs = x.data<T>();
                     const T* ws = weight.data<T>();
                     T* ys = y.data<T>();
@@ -189,7 +190,8 @@ namespace adjoint::kernels
                             for (std::int64_t gi = 0; gi < g.groups; ++gi)
                             {
                                 gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k,
-                                     col + gi * s.k * s.p, s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
+                                     col + gi * s.k * s.p, s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p,
+                                     s.p);
                             }
                         }
                     });
@@ -205,8 +207,8 @@ namespace adjoint::kernels
                     for (std::int64_t gi = 0; gi < g.groups; ++gi)
                     {
                         // y_g [cout_g, P] = W_g [cout_g, K] @ col_g [K, P]
-                        gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k, col + gi * s.k * s.p,
-                             s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
+                        gemm(false, false, s.cout_g, s.p, s.k, T(1), ws + gi * s.cout_g * s.k, s.k,
+                             col + gi * s.k * s.p, s.p, T(0), ys + i * s.output_size + gi * s.cout_g * s.p, s.p);
                     }
                 }
             });
@@ -214,7 +216,7 @@ namespace adjoint::kernels
         }
     }
 
-    array conv_forward(const array& x, const array& weight, const conv_geometry& g, const array& bias)
+    array conv_forward(const array& x, const array& weight, const conv_geometry& g, const array& bias, bool relu)
     {
         check_shape("conv_forward", "x", x, g.image_shape());
         check_shape("conv_forward", "weight", weight, g.weight_shape());
@@ -224,16 +226,13 @@ namespace adjoint::kernels
         }
         if (dnnl_path(g, x.dtype()))
         {
-            // The primitive adds the bias before its one store of each output.
+            // The primitive adds the bias and applies the relu before its one store of each output.
             array y = array::empty(g.output_shape(), x.dtype(), "conv2d");
-            conv_detail::dnnl_forward(x, weight, bias, y, g);
+            conv_detail::dnnl_forward(x, weight, bias, relu, y, g);
             return y;
         }
         array y = forward_unbiased(x, weight, g);
-        if (bias.defined())
-        {
-            add_channel_bias_(y, bias);
-        }
+        add_channel_bias_(y, bias, relu);
         return y;
     }
 
@@ -421,11 +420,38 @@ namespace adjoint::kernels
         return gw;
     }
 
-    void add_channel_bias_(array& y, const array& bias)
+    namespace
     {
+        // One plane of add_channel_bias_: + b, then relu's max(., 0) (x <= 0 is false for NaN).
+        // Restrict pointers and a select, so that the loop vectorises (see elementwise.cpp).
+        template <class T>
+        void bias_plane(T* __restrict row, std::int64_t n, T b, bool relu)
+        {
+            if (relu)
+            {
+                for (std::int64_t e = 0; e < n; ++e)
+                {
+                    const T v = row[e] + b;
+                    row[e] = v <= T(0) ? T(0) : v;
+                }
+                return;
+            }
+            for (std::int64_t e = 0; e < n; ++e)
+            {
+                row[e] += b;
+            }
+        }
+    }
+
+    void add_channel_bias_(array& y, const array& bias, bool relu)
+    {
+        if (!bias.defined() && !relu)
+        {
+            return;
+        }
         const std::int64_t n = y.size(0), c = y.size(1);
         const std::int64_t inner = n * c != 0 ? y.numel() / (n * c) : 0;
-        if (bias.shape() != shape_t{c})
+        if (bias.defined() && bias.shape() != shape_t{c})
         {
             throw std::logic_error(detail::str("add_channel_bias_: bias must have shape ", shape_str({c}), ", got ",
                                                shape_str(bias.shape())));
@@ -433,18 +459,13 @@ namespace adjoint::kernels
         detail::dispatch_floating(y.dtype(), "conv2d", [&](auto t) {
             using T = decltype(t);
             T* ys = y.data<T>();
-            const T* bs = bias.data<T>();
+            const T* bs = bias.defined() ? bias.data<T>() : nullptr;
             // Planes [n * c] over the threads, at least 32K elements a chunk.
             const std::int64_t grain = std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(inner, 1));
             detail::parallel_for(n * c, grain, [&](std::int64_t begin, std::int64_t end) {
                 for (std::int64_t plane = begin; plane < end; ++plane)
                 {
-                    T* row = ys + plane * inner;
-                    const T b = bs[plane % c];
-                    for (std::int64_t e = 0; e < inner; ++e)
-                    {
-                        row[e] += b;
-                    }
+                    bias_plane(ys + plane * inner, inner, bs != nullptr ? bs[plane % c] : T(0), relu);
                 }
             });
         });

@@ -16,10 +16,12 @@
 
 namespace adjoint::kernels
 {
-    // y = conv(x, weight) (+ bias[c] when bias, [c_out], is given): per sample and group
-    // y_g[c_out/g, P] = W_g @ col_g[K, P]. oneDNN's primitive adds the bias in its pass over
-    // the output; the other paths add it afterwards (add_channel_bias_).
-    array conv_forward(const array& x, const array& weight, const conv_geometry& g, const array& bias = array());
+    // y = conv(x, weight) (+ bias[c] when bias, [c_out], is given; then max(y, 0) when relu):
+    // per sample and group y_g[c_out/g, P] = W_g @ col_g[K, P]. oneDNN's primitive adds the
+    // bias and applies the relu in its own pass over the output; the other paths do both in
+    // one pass afterwards (add_channel_bias_).
+    array conv_forward(const array& x, const array& weight, const conv_geometry& g, const array& bias = array(),
+                       bool relu = false);
 
     // The adjoint of conv_forward in x (also the transposed convolution's forward):
     // col_g[K, P] = W_g^T @ gy_g, scattered back (summing overlaps) into an image of the
@@ -30,8 +32,9 @@ namespace adjoint::kernels
     // gy_g @ col_g^T. x: [n, c_in, h, w], gy: [n, c_out, h_out, w_out] -> [c_out, c_in/g, kh, kw].
     array conv_weight_grad(const array& x, const array& gy, const conv_geometry& g);
 
-    // y[:, c, ...] += bias[c] in place; y: [n, c, ...] freshly made by the caller, bias: [c].
-    void add_channel_bias_(array& y, const array& bias);
+    // y[:, c, ...] += bias[c] in place, then y = max(y, 0) when relu (NaN stays NaN, as
+    // relu's); y: [n, c, ...] freshly made by the caller, bias: [c] or undefined for none.
+    void add_channel_bias_(array& y, const array& bias, bool relu = false);
 
     // The bias gradient: sum over every axis but axis 1. g: [n, c, ...] -> [c].
     array channel_sum(const array& g);

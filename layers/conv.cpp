@@ -54,6 +54,11 @@ namespace adjoint
         return guarded([&] { return conv2d(x, m_weight, m_bias, m_options.functional()); });
     }
 
+    Tensor Conv2d::forward_relu(const Tensor& x)
+    {
+        return guarded([&] { return detail::conv2d_relu(x, m_weight, m_bias, m_options.functional()); });
+    }
+
     std::shared_ptr<Module> Conv2d::clone() const { return clone_into(*this, std::make_shared<Conv2d>(m_options)); }
 
     namespace
@@ -123,6 +128,11 @@ namespace adjoint
     Tensor ConvTranspose2d::forward(const Tensor& x, const pair_t& output_size)
     {
         return guarded([&] { return conv_transpose2d(x, m_weight, m_bias, m_options.functional(), output_size); });
+    }
+
+    Tensor ConvTranspose2d::forward_relu(const Tensor& x)
+    {
+        return guarded([&] { return detail::conv_transpose2d_relu(x, m_weight, m_bias, m_options.functional()); });
     }
 
     std::shared_ptr<Module> ConvTranspose2d::clone() const

@@ -93,6 +93,8 @@ namespace adjoint::detail
         rethrow_with(path + " (" + m_layer.type_name() + "): ");
     }
 
+    bool summary_active() { return t_rows != nullptr; }
+
     summary_recorder::summary_recorder(std::vector<summary_row>& rows) : m_previous(t_rows) { t_rows = &rows; }
     summary_recorder::~summary_recorder() { t_rows = m_previous; }
 }

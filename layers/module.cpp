@@ -1,6 +1,7 @@
 // Module bookkeeping: the name table, recursive traversal with dotted names, modes, dtype
 // conversion, state_dict / load_state_dict, deep copies, and Sequential. Printing, summaries
 // and the layer scope (errors that name the layer) are in module_print.cpp and layer_scope.cpp.
+#include <adjoint/autograd/anomaly.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
 #include <adjoint/autograd/node.hpp>
 #include <adjoint/layers/module.hpp>
@@ -471,18 +472,29 @@ namespace adjoint
 
     // ---- Sequential ----
 
-    void Sequential::push_erased(std::shared_ptr<Module> module, call_fn call)
+    void Sequential::push_erased(step s)
     {
-        register_module(std::to_string(m_calls.size()), module);
-        m_calls.emplace_back(std::move(module), call);
+        register_module(std::to_string(m_calls.size()), s.module);
+        m_calls.push_back(std::move(s));
     }
 
     Tensor Sequential::forward(const Tensor& x)
     {
+        // A layer with a fused relu form followed by a ReLU runs as that one op: the same
+        // values and gradients, one pass over the activation and one activation fewer. Not
+        // while anomaly mode names ops one by one or summary() lists layers one by one.
+        const bool fuse = !is_anomaly_enabled() && !detail::summary_active();
         Tensor y = x;
-        for (auto& [module, call] : m_calls)
+        for (std::size_t i = 0; i < m_calls.size(); ++i)
         {
-            y = call(*module, y);
+            const step& s = m_calls[i];
+            if (fuse && s.call_relu != nullptr && i + 1 < m_calls.size() && m_calls[i + 1].is_relu)
+            {
+                y = s.call_relu(*s.module, y);
+                ++i;
+                continue;
+            }
+            y = s.call(*s.module, y);
         }
         return y;
     }
@@ -494,7 +506,7 @@ namespace adjoint
             throw std::out_of_range(
                 detail::str("Sequential: index ", index, " is out of range for ", m_calls.size(), " modules"));
         }
-        return m_calls[index].first;
+        return m_calls[index].module;
     }
 
     std::shared_ptr<Module> Sequential::clone() const
@@ -502,12 +514,12 @@ namespace adjoint
         auto copy = std::make_shared<Sequential>();
         // A module listed twice (Sequential{c, c}) stays one shared module in the copy.
         std::vector<std::pair<const Module*, std::shared_ptr<Module>>> done;
-        for (const auto& [module, call] : m_calls)
+        for (const step& s : m_calls)
         {
-            auto it = std::find_if(done.begin(), done.end(), [m = module.get()](const auto& d) { return d.first == m; });
-            auto twin = it != done.end() ? it->second : module->clone();
-            done.emplace_back(module.get(), twin);
-            copy->push_erased(twin, call);
+            auto it = std::find_if(done.begin(), done.end(), [m = s.module.get()](const auto& d) { return d.first == m; });
+            auto twin = it != done.end() ? it->second : s.module->clone();
+            done.emplace_back(s.module.get(), twin);
+            copy->push_erased({twin, s.call, s.call_relu, s.is_relu});
         }
         copy->train(is_training());
         return copy;

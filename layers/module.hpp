@@ -6,6 +6,8 @@
 // Deliberately no virtual forward(): a module declares the forward it needs (forward(x),
 // forward(x, skip), forward(x, output_size)), and Sequential accepts any module with a
 // one-tensor forward. The maths lives in autograd's free functions, which forwards call.
+// Sequential runs a layer that has a forward_relu (Conv2d, ConvTranspose2d) followed by a
+// ReLU as that one fused op, except while anomaly mode or summary() is on.
 #pragma once
 #include <adjoint/autograd/tensor.hpp>
 
@@ -23,6 +25,7 @@ namespace adjoint
     using named_tensors = std::vector<std::pair<std::string, Tensor>>;
 
     class Module;
+    class ReLU;   // layers/activation.hpp; Sequential fuses it into the layer before it
 
     namespace detail
     {
@@ -36,6 +39,25 @@ namespace adjoint
                                                       Tensor>>> : std::true_type
         {
         };
+
+        // Whether M has `Tensor forward_relu(const Tensor&)` (relu(forward(x)) as one op)
+        // declared by the same class as the one-tensor forward Sequential calls: a subclass
+        // of Conv2d with a forward of its own is not fused with Conv2d's forward_relu.
+        template <class C>
+        C unary_member_owner(Tensor (C::*)(const Tensor&));
+        template <class M, class = void>
+        struct has_forward_relu : std::false_type
+        {
+        };
+        template <class M>
+        struct has_forward_relu<M, std::enable_if_t<std::is_same_v<decltype(unary_member_owner(&M::forward_relu)),
+                                                                    decltype(unary_member_owner(&M::forward))>>>
+            : std::true_type
+        {
+        };
+
+        // Whether a summary() is collecting layer records on this thread (layer_scope.cpp).
+        bool summary_active();
 
         // Runs a layer's functional call: while it runs the layer is the innermost one on this
         // thread (summary() reads that), and an exception from inside gets the layer's dotted
@@ -209,8 +231,15 @@ namespace adjoint
             static_assert(std::is_base_of_v<Module, M>, "Sequential: M must derive from adjoint::Module");
             static_assert(detail::has_unary_forward<M>::value,
                           "Sequential: the module needs a `Tensor forward(const Tensor&)`");
-            // The module's own type is remembered here so its (non-virtual) forward can be called.
-            push_erased(std::move(module), [](Module& m, const Tensor& x) { return static_cast<M&>(m).forward(x); });
+            // The module's own type is remembered here so its (non-virtual) forward can be called,
+            // and its forward_relu, if it has one.
+            step s{std::move(module), [](Module& m, const Tensor& x) { return static_cast<M&>(m).forward(x); },
+                   nullptr, std::is_same_v<M, ReLU>};
+            if constexpr (detail::has_forward_relu<M>::value)
+            {
+                s.call_relu = [](Module& m, const Tensor& x) { return static_cast<M&>(m).forward_relu(x); };
+            }
+            push_erased(std::move(s));
             return *this;
         }
 
@@ -222,7 +251,14 @@ namespace adjoint
 
     private:
         using call_fn = Tensor (*)(Module&, const Tensor&);
-        void push_erased(std::shared_ptr<Module> module, call_fn call);
-        std::vector<std::pair<std::shared_ptr<Module>, call_fn>> m_calls;
+        struct step
+        {
+            std::shared_ptr<Module> module;
+            call_fn call;
+            call_fn call_relu;   // relu(call(x)) as one op, or null
+            bool is_relu;
+        };
+        void push_erased(step s);
+        std::vector<step> m_calls;
     };
 }

@@ -41,8 +41,8 @@ namespace adjoint::examples
         }
         Tensor forward(const Tensor& x)
         {
-            const Tensor y = m_conv->forward(x);
-            return relu(m_bn ? m_bn->forward(y) : y);
+            // Without batch norm the relu runs inside the convolution's output pass.
+            return m_bn ? relu(m_bn->forward(m_conv->forward(x))) : m_conv->forward_relu(x);
         }
         std::string type_name() const override { return "ConvReLU"; }
 
@@ -66,8 +66,7 @@ namespace adjoint::examples
         }
         Tensor forward(const Tensor& x, const Tensor& skip = Tensor())
         {
-            Tensor y = m_conv->forward(x);
-            y = relu(m_bn ? m_bn->forward(y) : y);
+            const Tensor y = m_bn ? relu(m_bn->forward(m_conv->forward(x))) : m_conv->forward_relu(x);
             return skip.defined() ? cat({y, skip}, 1) : y;
         }
         std::string type_name() const override { return "UpBlock"; }
