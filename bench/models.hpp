@@ -1,8 +1,9 @@
 // The whole-model cases of conv_bench: TinySeg (the segmentation net) and the small
 // encoder-decoder of the libtorch comparison, each as a training step (forward, BCE with
 // logits against a fixed random 0/1 mask, backward, Adam lr 1e-3) and as an inference
-// forward (no graph). Written inline from layers/ so the bench depends on nothing in
-// examples/; bench/run.py builds the same models in PyTorch from the JSON of --list.
+// forward (no graph). Built from layers/ (a Sequential, as a user would write it) so the bench
+// depends on nothing in examples/; bench/run.py builds the same models in PyTorch from the
+// JSON of --list.
 #pragma once
 #include "model_specs.hpp"
 
@@ -18,8 +19,8 @@ namespace bench
     using namespace adjoint;
     using namespace bench_specs;
 
-    // The model as one Sequential, relu between the layers (not after the last), for the
-    // programs that need it as a Module (bench/soak.cpp, bench/distributed_bench.cpp).
+    // The model as one Sequential, relu between the layers (not after the last): the timed
+    // model below, bench/soak.cpp and bench/distributed_bench.cpp.
     inline std::shared_ptr<Sequential> sequential(const std::string& name)
     {
         auto net = std::make_shared<Sequential>();
@@ -45,48 +46,19 @@ namespace bench
         return net;
     }
 
+    // The model as a user writes it (one Sequential, so each conv + ReLU pair runs fused).
     class model
     {
     public:
-        model(const std::string& name, std::int64_t n, std::int64_t h)
+        model(const std::string& name, std::int64_t n, std::int64_t h) : m_net(sequential(name))
         {
-            const std::vector<model_layer> layers = model_layers(name);
-            for (const model_layer& l : layers)
-            {
-                if (l.transpose)
-                {
-                    m_convt.push_back(std::make_shared<ConvTranspose2d>(
-                        ConvTranspose2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding)));
-                    m_order.push_back({true, m_convt.size() - 1});
-                    append(m_convt.back()->parameters());
-                }
-                else
-                {
-                    m_conv.push_back(std::make_shared<Conv2d>(
-                        Conv2dOptions(l.in, l.out, l.kernel).stride(l.stride).padding(l.padding)));
-                    m_order.push_back({false, m_conv.size() - 1});
-                    append(m_conv.back()->parameters());
-                }
-            }
-            m_x = randn({n, layers.front().in, h, h});
+            m_x = randn({n, model_layers(name).front().in, h, h});
             no_grad_guard no_grad;
             m_target = (rand(forward().shape()) > 0.5).to(float32);
-            m_adam = std::make_unique<optim::Adam>(m_params, optim::AdamOptions(1e-3));
+            m_adam = std::make_unique<optim::Adam>(m_net->parameters(), optim::AdamOptions(1e-3));
         }
 
-        Tensor forward() const
-        {
-            Tensor h = m_x;
-            for (std::size_t i = 0; i < m_order.size(); ++i)
-            {
-                h = m_order[i].first ? m_convt[m_order[i].second]->forward(h) : m_conv[m_order[i].second]->forward(h);
-                if (i + 1 < m_order.size())
-                {
-                    h = relu(h);
-                }
-            }
-            return h;
-        }
+        Tensor forward() const { return m_net->forward(m_x); }
 
         void infer() const
         {
@@ -102,12 +74,7 @@ namespace bench
         }
 
     private:
-        void append(const tensor_list& ps) { m_params.insert(m_params.end(), ps.begin(), ps.end()); }
-
-        std::vector<std::shared_ptr<Conv2d>> m_conv;
-        std::vector<std::shared_ptr<ConvTranspose2d>> m_convt;
-        std::vector<std::pair<bool, std::size_t>> m_order;   // (transposed?, index)
-        tensor_list m_params;
+        std::shared_ptr<Sequential> m_net;
         Tensor m_x, m_target;
         std::unique_ptr<optim::Adam> m_adam;
     };
