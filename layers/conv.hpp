@@ -109,8 +109,9 @@ namespace adjoint
 
         Tensor forward(const Tensor& x);   // x: [N, C_in, H, W] or [C_in, H, W]
         Tensor operator()(const Tensor& x) { return forward(x); }
-        // relu(forward(x)) as one op, the relu applied in the convolution's output pass: the
-        // same values and gradients. Sequential calls it for a Conv2d followed by a ReLU.
+        // relu(forward(x)), as one op with the relu applied in the convolution's output pass
+        // where no graph is recorded (inference); the same values either way. Sequential
+        // calls it for a Conv2d followed by a ReLU.
         Tensor forward_relu(const Tensor& x);
         std::string extra_repr() const override;
         std::shared_ptr<Module> clone() const override;
@@ -141,8 +142,8 @@ namespace adjoint
         Tensor forward(const Tensor& x, const pair_t& output_size);
         Tensor operator()(const Tensor& x) { return forward(x); }
         Tensor operator()(const Tensor& x, const pair_t& output_size) { return forward(x, output_size); }
-        // relu(forward(x)) as one op (bias and relu in one pass): the same values and
-        // gradients. Sequential calls it for a ConvTranspose2d followed by a ReLU.
+        // relu(forward(x)), as one op (bias and relu in one pass) where no graph is recorded
+        // (inference). Sequential calls it for a ConvTranspose2d followed by a ReLU.
         Tensor forward_relu(const Tensor& x);
         std::string extra_repr() const override;
         std::shared_ptr<Module> clone() const override;
