@@ -7,7 +7,8 @@
 // forward(x, skip), forward(x, output_size)), and Sequential accepts any module with a
 // one-tensor forward. The maths lives in autograd's free functions, which forwards call.
 // Sequential runs a layer that has a forward_relu (Conv2d, ConvTranspose2d) followed by a
-// ReLU as that one fused op, except while anomaly mode or summary() is on.
+// ReLU through forward_relu (one fused op where no graph is recorded), except while anomaly
+// mode or summary() is on.
 #pragma once
 #include <adjoint/autograd/tensor.hpp>
 
