@@ -176,10 +176,31 @@ namespace adjoint::examples
             }
         }
 
+        // The header's size, checked before stb_image decodes anything: stb allocates the
+        // whole image first, and some formats (TGA: no signature, uncompressed rows read
+        // until the file ends) let a 102-byte file claim 61695 x 4916 pixels, 0.9 GB
+        // allocated twice (found by fuzz_image in CI).
+        void check_dimensions(const std::string& path)
+        {
+            int w = 0, h = 0, stored = 0;
+            if (stbi_info(path.c_str(), &w, &h, &stored) == 0)
+            {
+                return;   // stb_image reports the unreadable file
+            }
+            if (static_cast<std::int64_t>(w) * h > max_image_pixels)
+            {
+                throw std::runtime_error(detail::str("cannot read image '", path, "': its header says ", w, " x ", h,
+                                                     " = ", static_cast<std::int64_t>(w) * h,
+                                                     " pixels, more than this reader takes (", max_image_pixels,
+                                                     ", e.g. 4096 x 4096); resize the image first"));
+            }
+        }
+
         // stbi_load with the wanted channel count; the pixels are freed by the caller's copy.
         std::vector<std::uint8_t> load_pixels(const std::string& path, int channels, int& width, int& height)
         {
             check_png_chunks(path);
+            check_dimensions(path);
             int stored = 0;
             unsigned char* data = stbi_load(path.c_str(), &width, &height, &stored, channels);
             if (data == nullptr)

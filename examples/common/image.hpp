@@ -51,6 +51,10 @@ namespace adjoint::examples
     rgb_image upscale(const rgb_image& image, int scale);
     void write_png(const rgb_image& image, const std::string& path);
 
+    // Images of at most this many pixels are read; a larger header is a std::runtime_error
+    // before anything is decoded.
+    constexpr std::int64_t max_image_pixels = std::int64_t{1} << 24;
+
     // Reads a PNG or JPEG file as 8-bit RGB / 8-bit gray (stb converts other channel counts).
     // Throws std::runtime_error naming the file and stb's reason when it cannot be read.
     rgb_image read_rgb(const std::string& path);

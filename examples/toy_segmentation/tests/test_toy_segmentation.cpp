@@ -189,6 +189,28 @@ TEST(ToySegmentationData, APngChunkLongerThanTheFileIsRefusedBeforeReading)
                          read_rgb(file.string()));
 }
 
+// Found by fuzz_image in CI: 102 bytes that stb_image takes for a TGA of 61695 x 4916
+// pixels (TGA has no signature; its rows are read until the file ends), 0.9 GB allocated
+// twice. The reader now checks the header's size before decoding anything.
+TEST(ToySegmentationData, AnImageLargerThanTheReaderTakesIsRefusedBeforeDecoding)
+{
+    const fs::path dir = work_dir("tga_dimensions");
+    const unsigned char bytes[] = {
+        0x89, 0x00, 0x02, 0x00, 0x00, 0x00, 0x04, 0x08, 0x00, 0x00, 0x00, 0x10, 0xff, 0xf0, 0x34, 0x13, 0x0f, 0x3f,
+        0x00, 0x00, 0x00, 0x00, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x49, 0x0d, 0x49,
+        0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00, 0x8c, 0x9a,
+        0xc1, 0xa2, 0x00, 0x00, 0x00, 0x0f, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x60, 0x60, 0x64, 0x62, 0x66,
+        0x40, 0x25, 0x00, 0x00, 0xf0, 0x00, 0x19, 0x34, 0x13, 0x0f, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+        0x45, 0x44, 0x4e, 0x44, 0xae, 0x42, 0xae, 0x60, 0x82, 0x42, 0x60, 0x82};
+    const fs::path file = dir / "huge.tga";
+    std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes), sizeof(bytes));
+    const std::string expected = "cannot read image '" + file.string() +
+                                 "': its header says 61695 x 4916 = 303292620 pixels, more than this reader takes "
+                                 "(16777216, e.g. 4096 x 4096); resize the image first";
+    EXPECT_THROW_MESSAGE(std::runtime_error, expected, read_rgb(file.string()));
+    EXPECT_THROW_MESSAGE(std::runtime_error, expected, read_gray(file.string()));
+}
+
 // The default recipe (batch 2, BCE + Dice, warm-up, no skips, no BatchNorm) at 32x32 learns
 // the masks in 192 steps: validation IoU above 0.5, which predicting all background (IoU 0)
 // or everything (IoU = the foreground fraction, at most about a fifth here) cannot reach.
