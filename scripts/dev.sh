@@ -23,7 +23,9 @@ set -euo pipefail
 main_example=toy_segmentation
 
 packages=(build-essential cmake libxtensor-dev xtl-dev libxsimd-dev libopenblas-dev
-          libgtest-dev nlohmann-json3-dev libstb-dev libcli11-dev libdnnl-dev)
+          libgtest-dev nlohmann-json3-dev libstb-dev libcli11-dev libdnnl-dev
+          ocl-icd-opencl-dev)
+# ocl-icd-opencl-dev: libdnnl-dev only recommends it, but its CMake config requires OpenCL.
 # Only the test suite needs these: Open MPI, for the optional adjoint::distributed component.
 test_packages=(libopenmpi-dev openmpi-bin)
 
