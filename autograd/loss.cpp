@@ -6,8 +6,10 @@
 #include <adjoint/autograd/loss_detail.hpp>
 #include <adjoint/autograd/node.hpp>
 #include <adjoint/autograd/ops.hpp>
+#include <adjoint/core/activation_kernels.hpp>
 #include <adjoint/core/loss_kernels.hpp>
 
+#include <limits>
 #include <stdexcept>
 
 namespace adjoint
@@ -97,10 +99,12 @@ namespace adjoint
         // A 0/1 mask off the graph: piecewise-constant factors are exact under double backward.
         Tensor off_graph(const Tensor& t) { return t.detach(); }
 
-        // log(1 + e^z), stable (core/loss_kernels.hpp); derivative sigmoid(z), itself differentiable.
+        // log(1 + e^z), stable for every z (softplus's kernel with no threshold); derivative
+        // sigmoid(z), itself differentiable.
         Tensor exact_softplus(const Tensor& z)
         {
-            return detail::record(kernels::softplus(z.data()), "softplus", {z},
+            constexpr double no_threshold = std::numeric_limits<double>::infinity();
+            return detail::record(kernels::softplus(z.data(), 1.0, no_threshold), "softplus", {z},
                                   [z](const Tensor& g, const std::vector<bool>&) -> tensor_list {
                                       return {g * sigmoid(z)};
                                   });

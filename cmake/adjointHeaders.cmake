@@ -104,6 +104,8 @@ set(ADJOINT_INTERNAL_HEADERS
   core/inplace.hpp         # in-place update kernels behind Tensor::add_ and friends
   core/loss_kernels.hpp    # softplus and the class mask behind the losses
   core/parallel.hpp        # the OpenMP loop helper every parallel kernel goes through
+  core/vector_math.hpp     # xsimd softplus and sigmoid, AVX2 or baseline chosen at run time
+  core/vector_math_impl.hpp # their one template, instantiated by vector_math{,_avx2}.cpp
   core/xt.hpp              # the one include of xtensor; keeps it out of public headers
   layers/python_repr.hpp   # numbers as Python prints them, for the layers' extra_repr
 )

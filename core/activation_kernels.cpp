@@ -2,6 +2,7 @@
 // elementwise maps, and an (outer, n, inner) walk for softmax, whose row reductions
 // accumulate in double for both dtypes.
 #include <adjoint/core/activation_kernels.hpp>
+#include <adjoint/core/vector_math.hpp>
 #include <adjoint/core/xt.hpp>
 
 #include <algorithm>
@@ -133,11 +134,15 @@ namespace adjoint::kernels
 
     array softplus(const array& x, double beta, double threshold)
     {
-        return map(x, "softplus", [beta, threshold](auto v) {
-            using T = decltype(v);
-            const T bx = v * static_cast<T>(beta);
-            return bx > static_cast<T>(threshold) ? v : std::log1p(std::exp(bx)) / static_cast<T>(beta);
+        // Vectorised (vector_math.hpp) in the stable form max(v, 0) + log1p(e^-|v|), which is
+        // log1p(e^v) without its overflow; the losses' softplus is this with threshold +inf.
+        array out = array::empty(x.shape(), x.dtype());
+        detail::dispatch_floating(x.dtype(), "softplus", [&](auto t) {
+            using T = decltype(t);
+            vector_math::softplus(x.data<T>(), out.data<T>(), x.numel(), static_cast<T>(beta),
+                                  static_cast<T>(threshold));
         });
+        return out;
     }
 
     array softmax(const array& x, std::int64_t axis)

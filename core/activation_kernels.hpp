@@ -16,6 +16,8 @@ namespace adjoint::kernels
     array gelu(const array& x, bool tanh_approximation);
     array silu(const array& x);                                // x / (1 + e^-x)
     // log(1 + e^(beta x)) / beta, and x itself where beta * x > threshold (PyTorch's cut-off).
+    // Computed in a form that never overflows, so threshold = +inf is the exact softplus
+    // the losses use (softplus(1000) = 1000, softplus(-1000) = e^-1000 = 0).
     array softplus(const array& x, double beta, double threshold);
 
     // x: (outer..., n, inner...) with `axis` already normalised to [0, ndim) (a 0-d x counts

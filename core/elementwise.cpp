@@ -4,6 +4,7 @@
 #include <adjoint/core/elementwise.hpp>
 #include <adjoint/core/parallel.hpp>
 #include <adjoint/core/reduce.hpp>
+#include <adjoint/core/vector_math.hpp>
 #include <adjoint/core/xt.hpp>
 
 #include <xtensor/xoperation.hpp>
@@ -305,7 +306,6 @@ namespace adjoint::kernels
             detail::parallel_for(x.numel(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
                 auto o = row(dst + begin, end - begin);
                 auto a = row(src + begin, end - begin);
-                const T one = T(1);
                 switch (op)
                 {
                     case unary_op::neg: xt::noalias(o) = -a; break;
@@ -315,8 +315,8 @@ namespace adjoint::kernels
                     case unary_op::abs: xt::noalias(o) = xt::abs(a); break;
                     case unary_op::sign: xt::noalias(o) = xt::sign(a); break;
                     case unary_op::relu: relu_run(src + begin, dst + begin, end - begin); break;
-                    // Written as 1/(1+exp(-x)) it overflows harmlessly to 0 for very negative x.
-                    case unary_op::sigmoid: xt::noalias(o) = one / (one + xt::exp(-a)); break;
+                    // 1/(1+exp(-x)), vectorised: it overflows harmlessly to 0 for very negative x.
+                    case unary_op::sigmoid: vector_math::sigmoid(src + begin, dst + begin, end - begin); break;
                     case unary_op::tanh: xt::noalias(o) = xt::tanh(a); break;
                     case unary_op::step:
                         // A plain loop: the comparison becomes a vector mask (xt::where here

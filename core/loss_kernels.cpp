@@ -6,22 +6,6 @@
 
 namespace adjoint::kernels
 {
-    array softplus(const array& x)
-    {
-        return detail::dispatch_floating(x.dtype(), "softplus", [&](auto tag) {
-            using T = decltype(tag);
-            array out = array::empty(x.shape(), x.dtype(), "softplus");
-            const T* in = x.data<T>();
-            T* o = out.data<T>();
-            for (std::int64_t i = 0; i < x.numel(); ++i)
-            {
-                const T v = in[i];
-                o[i] = std::max(v, T(0)) + std::log1p(std::exp(-std::abs(v)));
-            }
-            return out;
-        });
-    }
-
     class_mask_result class_mask(const array& target, std::int64_t classes, const array& weight,
                                  std::optional<std::int64_t> ignore_index, double smoothing, adjoint::dtype dt)
     {

@@ -1,6 +1,6 @@
-// Kernels behind the losses (autograd/loss*.cpp): a stable softplus and the per-class weight
-// mask that turns int64 class indices into the [n, c, d...] factor nll_loss and cross_entropy
-// multiply log-probabilities by. Values only: the callers validate targets (range, dtype,
+// Kernels behind the losses (autograd/loss*.cpp): the per-class weight mask that turns int64
+// class indices into the [n, c, d...] factor nll_loss and cross_entropy multiply
+// log-probabilities by (the losses' softplus is activation_kernels.hpp's). Values only: the callers validate targets (range, dtype,
 // shape) and own the gradients. Internal, never installed.
 #pragma once
 #include <adjoint/core/array.hpp>
@@ -10,10 +10,6 @@
 
 namespace adjoint::kernels
 {
-    // log(1 + e^x) as max(x, 0) + log1p(e^-|x|): finite for any finite x, exact to rounding
-    // for large |x| (softplus(1000) = 1000, softplus(-1000) = e^-1000 = 0).
-    array softplus(const array& x);
-
     struct class_mask_result
     {
         array mask;               // (n, c, d...) in dtype dt

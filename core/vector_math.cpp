@@ -1,0 +1,70 @@
+// vector_math.hpp: the baseline instantiation and the run-time choice between it and the
+// AVX2 + FMA one (vector_math_avx2.cpp), made once per process.
+#include <adjoint/core/vector_math.hpp>
+#include <adjoint/core/vector_math_impl.hpp>
+
+namespace adjoint::kernels::vector_math
+{
+#if defined(ADJOINT_VECTOR_MATH_AVX2)
+    namespace avx2
+    {
+        void softplus(const float* in, float* out, std::int64_t n, float beta, float threshold);
+        void softplus(const double* in, double* out, std::int64_t n, double beta, double threshold);
+        void sigmoid(const float* in, float* out, std::int64_t n);
+        void sigmoid(const double* in, double* out, std::int64_t n);
+    }
+#endif
+
+    namespace
+    {
+        using baseline = xsimd::default_arch;   // what the library's own flags allow (SSE2 on x86-64)
+
+        bool forced_baseline = false;
+
+        bool has_avx2()
+        {
+#if defined(ADJOINT_VECTOR_MATH_AVX2)
+            static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+            return yes && !forced_baseline;
+#else
+            return false;
+#endif
+        }
+    }
+
+    void softplus(const float* in, float* out, std::int64_t n, float beta, float threshold)
+    {
+#if defined(ADJOINT_VECTOR_MATH_AVX2)
+        if (has_avx2()) return avx2::softplus(in, out, n, beta, threshold);
+#endif
+        softplus_impl<baseline>(in, out, n, beta, threshold);
+    }
+
+    void softplus(const double* in, double* out, std::int64_t n, double beta, double threshold)
+    {
+#if defined(ADJOINT_VECTOR_MATH_AVX2)
+        if (has_avx2()) return avx2::softplus(in, out, n, beta, threshold);
+#endif
+        softplus_impl<baseline>(in, out, n, beta, threshold);
+    }
+
+    void sigmoid(const float* in, float* out, std::int64_t n)
+    {
+#if defined(ADJOINT_VECTOR_MATH_AVX2)
+        if (has_avx2()) return avx2::sigmoid(in, out, n);
+#endif
+        sigmoid_impl<baseline>(in, out, n);
+    }
+
+    void sigmoid(const double* in, double* out, std::int64_t n)
+    {
+#if defined(ADJOINT_VECTOR_MATH_AVX2)
+        if (has_avx2()) return avx2::sigmoid(in, out, n);
+#endif
+        sigmoid_impl<baseline>(in, out, n);
+    }
+
+    const char* isa() { return has_avx2() ? "avx2+fma" : "baseline"; }
+
+    void use_baseline_for_testing(bool baseline) { forced_baseline = baseline; }
+}
