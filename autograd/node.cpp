@@ -38,6 +38,22 @@ namespace adjoint
 
     namespace detail
     {
+        saves saves::only(std::initializer_list<std::size_t> indices, bool output)
+        {
+            saves s{0, false, output};
+            for (auto i : indices)
+            {
+                if (i >= 64)
+                {
+                    // A bit past 63 would be lost, and with it the in-place check of that input.
+                    throw std::invalid_argument(str("saves::only: input ", i, " cannot be named one by one (at most "
+                                                    "inputs 0-63); save all inputs instead"));
+                }
+                s.inputs |= std::uint64_t{1} << i;
+            }
+            return s;
+        }
+
         namespace
         {
             // Freeing a node frees what it holds (its edges, the tensors its backward captured,
@@ -175,7 +191,7 @@ namespace adjoint
             for (std::size_t i = 0; i < inputs.size(); ++i)
             {
                 const Tensor& t = inputs[i];
-                if (t.defined() && i < 64 && ((saved.inputs >> i) & 1u))
+                if (t.defined() && (saved.all || (i < 64 && ((saved.inputs >> i) & 1u))))
                 {
                     versions.push_back({i, t.impl(), t.data().storage_id(), t.data().version()});
                 }

@@ -31,25 +31,20 @@ namespace adjoint
             std::uint64_t version;
         };
 
-        // Which tensors an op's backward reads: a bit per input (bit i = input i) and its
-        // output. Backward refuses to run a node one of whose saved tensors was written to
-        // (or had its data replaced) after the forward; tensors not saved may change freely.
+        // Which tensors an op's backward reads: every input (`all`, the default, for any
+        // number of inputs), or a bit per input (bit i = input i, so at most inputs 0-63 can
+        // be named one by one), and its output. Backward refuses to run a node one of whose
+        // saved tensors was written to (or had its data replaced) after the forward; tensors
+        // not saved may change freely.
         struct saves
         {
-            std::uint64_t inputs = ~std::uint64_t{0};
+            std::uint64_t inputs = 0;
+            bool all = true;
             bool output = false;
 
             static saves all_inputs() { return {}; }
-            static saves nothing() { return {0, false}; }
-            static saves only(std::initializer_list<std::size_t> indices, bool output = false)
-            {
-                saves s{0, output};
-                for (auto i : indices)
-                {
-                    s.inputs |= std::uint64_t{1} << i;
-                }
-                return s;
-            }
+            static saves nothing() { return {0, false, false}; }
+            static saves only(std::initializer_list<std::size_t> indices, bool output = false);
             saves& and_output() { output = true; return *this; }
         };
     }

@@ -125,3 +125,31 @@ TEST(InPlace, UpdateArithmetic)
                          "float32",
                          y.copy_(a.to(float32)));
 }
+
+TEST(InPlace, EverySavedInputIsCheckedPastTheSixtyFourth)
+{
+    // saves::all_inputs() covers any number of inputs; the check had read one bit per input
+    // and ignored inputs 64 and up, so a write to one of them went unnoticed.
+    tensor_list inputs;
+    for (int i = 0; i < 70; ++i)
+    {
+        inputs.push_back(full({2}, 1.0, float64).requires_grad_());
+    }
+    Tensor y = detail::record(
+        full({2}, 0.0, float64).data(), "sum_of_70", inputs,
+        [n = inputs.size()](const Tensor& g, const std::vector<bool>&) { return tensor_list(n, g); });
+    inputs[69].mutable_data().fill_(3.0);
+    EXPECT_THROW_MESSAGE(std::logic_error,
+                         "backward: input 69 of 'sum_of_70' was modified in place after it was saved; update tensors "
+                         "in place only after backward(), or clone() them before writing",
+                         sum(y).backward());
+}
+
+TEST(InPlace, NamingAnInputPastTheSixtyFourthIsRefused)
+{
+    EXPECT_THROW_MESSAGE(std::invalid_argument,
+                         "saves::only: input 64 cannot be named one by one (at most inputs 0-63); save all inputs "
+                         "instead",
+                         detail::saves::only({1, 64}));
+    EXPECT_EQ(detail::saves::only({0, 63}).inputs, (std::uint64_t{1} << 63) | 1u);
+}
