@@ -2,7 +2,7 @@
 // conv_transpose2d layers (forward, and forward + backward) and whole models (TinySeg and a
 // small encoder-decoder: a training step with Adam, and the inference forward; see
 // models.hpp) — and prints one JSON line per case. It also measures the machine's FMA peak
-// (--peak). It compares nothing and asserts nothing: bench/run.py reads the case list from
+// (--peak) and the 1-to-N-thread speed-up of a case inside one process (--paired). It compares nothing and asserts nothing: bench/run.py reads the case list from
 // `conv_bench --list`, runs the same cases with PyTorch and prints the comparison.
 // Usage: conv_bench --help
 #include <adjoint/adjoint.hpp>
@@ -327,6 +327,61 @@ namespace
         return t;
     }
 
+    // 1-thread and n-thread runs of `run`, paired: after warming up at both counts, each pair
+    // times one run at 1 thread and one at n back to back, the order alternating between
+    // pairs. On a machine whose speed drifts over seconds to minutes (docs/benchmarks.md),
+    // the ratio within a pair is far steadier than a ratio of medians taken apart in time.
+    // oneDNN's primitives are cached per thread count (core/conv_dnnl.cpp), so switching
+    // builds nothing after the warm-up.
+    struct paired_timing
+    {
+        std::vector<double> ms_1, ms_n, ratio;
+    };
+
+    paired_timing time_paired(int n, int warmup, double warmup_ms, int reps, double budget_ms,
+                              const std::function<void()>& prepare, const std::function<void()>& run, progress& bar,
+                              const std::string& what)
+    {
+        paired_timing p;
+        double last = 0;
+        for (int threads : {1, n})
+        {
+            adjoint::set_num_threads(threads);
+            const double start = wall_ms();
+            for (int i = 0; i < std::max(warmup, 1) || wall_ms() - start < warmup_ms; ++i)
+            {
+                prepare();
+                const double w0 = wall_ms();
+                run();
+                last = std::max(last, wall_ms() - w0);
+            }
+            bar.advance(what);
+        }
+        if (budget_ms > 0 && last > 0)
+        {
+            reps = std::max(3, std::min(reps, static_cast<int>(budget_ms / last)));
+        }
+        for (int i = 0; i < reps; ++i)
+        {
+            double ms[2] = {0, 0};
+            for (int k = 0; k < 2; ++k)
+            {
+                const int which = (i % 2 == 0) ? k : 1 - k;   // 1 thread first in even pairs
+                adjoint::set_num_threads(which == 0 ? 1 : n);
+                prepare();
+                const double w0 = wall_ms();
+                run();
+                ms[which] = wall_ms() - w0;
+            }
+            p.ms_1.push_back(ms[0]);
+            p.ms_n.push_back(ms[1]);
+            p.ratio.push_back(ms[0] / ms[1]);
+            bar.advance(what);
+        }
+        adjoint::set_num_threads(n);
+        return p;
+    }
+
     // The machine's float32 FMA peak in GFLOP/s on `threads` threads: each thread runs
     // independent register-to-register FMA chains (enough of them to cover the latency),
     // AVX-512 when the CPU has it, else AVX2. No memory traffic: the ceiling for any kernel.
@@ -426,13 +481,13 @@ namespace
     {
         int threads = 1, warmup = 3, reps = 20;
         double budget_ms = 1500, warmup_ms = 250;
-        bool list = false, about = false, memory = false, peak = false;
+        bool list = false, about = false, memory = false, peak = false, paired = false;
         std::vector<std::string> only;
     };
 
     const char* usage =
         "usage: conv_bench [--threads N] [--warmup W] [--warmup-ms M] [--reps R] [--budget-ms B] [--case NAME]...\n"
-        "                  [--memory] [--peak] [--list] [--about]\n"
+        "                  [--memory] [--peak] [--paired] [--list] [--about]\n"
         "  default: time every case (untimed runs until W runs and M ms, default 3 and 250, then R\n"
         "           timed runs of forward, then of forward+backward or the training step; fewer runs\n"
         "           where R would take more than B ms, default 1500),\n"
@@ -440,6 +495,9 @@ namespace
         "  --memory  per layer case: RSS growth over one forward+backward after warm-up; per model\n"
         "            case: peak RSS growth over building it and 5 training steps, and what stays\n"
         "  --peak    the float32 FMA peak of 1 and N threads (register-only loop), GFLOP/s\n"
+        "  --paired  the speed-up from 1 to N threads in one process: each timed pair is one\n"
+        "            forward+backward (training step) at 1 thread and one at N, back to back\n"
+        "            (order alternating), so both see the same state of the machine\n"
         "  --list    print the cases as JSON lines;  --about  compiler and OpenBLAS build\n";
 
     options parse(int argc, char** argv)
@@ -462,6 +520,7 @@ namespace
             else if (a == "--case") o.only.push_back(value());
             else if (a == "--budget-ms") o.budget_ms = std::stod(value());
             else if (a == "--memory") o.memory = true;
+            else if (a == "--paired") o.paired = true;
             else if (a == "--peak") o.peak = true;
             else if (a == "--list") o.list = true;
             else if (a == "--about") o.about = true;
@@ -557,11 +616,34 @@ int main(int argc, char** argv)
         // library itself can ask for (see core/threads.hpp).
         adjoint::set_num_threads(opt.threads);
         manual_seed(0);
-        const std::int64_t runs_per_case = opt.memory ? 3 : 2 * (std::max(opt.warmup, 1) + opt.reps);
+        const std::int64_t runs_per_case = opt.memory ? 3 : opt.paired ? 2 + opt.reps : 2 * (std::max(opt.warmup, 1) + opt.reps);
         progress bar("adjoint t=" + std::to_string(opt.threads) + (opt.memory ? " memory" : ""),
                      runs_per_case * static_cast<std::int64_t>(selected.size()));
         for (const case_spec& c : selected)
         {
+            if (opt.paired)
+            {
+                paired_timing p;
+                if (!c.model.empty())
+                {
+                    bench::model m(c.model, c.n, c.h);
+                    p = time_paired(opt.threads, opt.warmup, opt.warmup_ms, opt.reps, opt.budget_ms, [] {},
+                                    [&] { m.train_step(); }, bar, c.name + " paired");
+                }
+                else
+                {
+                    network net(c);
+                    p = time_paired(opt.threads, opt.warmup, opt.warmup_ms, opt.reps, opt.budget_ms,
+                                    [&] { net.zero_grad(); }, [&] { net.step(); }, bar, c.name + " paired");
+                }
+                bar.case_done(c.name);
+                std::printf("{\"framework\":\"adjoint\",\"mode\":\"paired\",\"case\":\"%s\",\"threads\":%d,"
+                            "\"fwdbwd_ms_1\":%s,\"fwdbwd_ms_n\":%s,\"speedup\":%s}\n",
+                            c.name.c_str(), opt.threads, list_json(p.ms_1).c_str(), list_json(p.ms_n).c_str(),
+                            list_json(p.ratio).c_str());
+                std::fflush(stdout);
+                continue;
+            }
             if (!c.model.empty() && opt.memory)
             {
                 // A training run from scratch: what building the model and 5 steps add at peak,
