@@ -2,7 +2,8 @@
 // conv_transpose2d layers (forward, and forward + backward) and whole models (TinySeg and a
 // small encoder-decoder: a training step with Adam, and the inference forward; see
 // models.hpp) — and prints one JSON line per case. It also measures the machine's FMA peak
-// (--peak) and the 1-to-N-thread speed-up of a case inside one process (--paired). It compares nothing and asserts nothing: bench/run.py reads the case list from
+// (--peak) and the 1-to-N-thread speed-up of a case inside one process (--paired). It
+// compares nothing and asserts nothing: bench/run.py reads the case list from
 // `conv_bench --list`, runs the same cases with PyTorch and prints the comparison.
 // Usage: conv_bench --help
 #include <adjoint/adjoint.hpp>
@@ -282,16 +283,10 @@ namespace
         double cpu_per_wall;
     };
 
-    // Untimed runs until both `warmup` runs and warmup_ms have passed, then reps timed ones;
-    // prepare() runs before each, outside the clock. The time floor is there because a fresh
-    // process (or case) is slower for its first 0.1-0.3 s — measured: a 2-thread TinySeg
-    // forward took 10-15 ms for its first 10-16 runs and 5-6.5 ms from then on, the 1-thread
-    // one 12-19 ms for 1-4 runs, then 10.5 — and a median over 5 runs after one warm-up run
-    // then reports the transient. A case whose runs are slow gets fewer: as many as fit in
-    // budget_ms (judged by the last warm-up run), at least 3, so the big cases do not
-    // dominate the session.
-    timing time_runs(int warmup, double warmup_ms, int reps, double budget_ms, const std::function<void()>& prepare,
-                     const std::function<void()>& run, progress& bar, const std::string& what)
+    // The untimed runs: until both `warmup` runs and warmup_ms have passed. Returns the time of
+    // the last one, which the budget below is judged by.
+    double warm_up(int warmup, double warmup_ms, const std::function<void()>& prepare, const std::function<void()>& run,
+                   progress& bar, const std::string& what)
     {
         double last = 0;
         const double start = wall_ms();
@@ -306,10 +301,27 @@ namespace
                 bar.advance(what);
             }
         }
-        if (budget_ms > 0 && last > 0)
-        {
-            reps = std::max(3, std::min(reps, static_cast<int>(budget_ms / last)));
-        }
+        return last;
+    }
+
+    // As many of `reps` timed runs as fit in budget_ms at `run_ms` each, at least 3.
+    int reps_within_budget(int reps, double budget_ms, double run_ms)
+    {
+        return budget_ms > 0 && run_ms > 0 ? std::max(3, std::min(reps, static_cast<int>(budget_ms / run_ms))) : reps;
+    }
+
+    // Untimed runs until both `warmup` runs and warmup_ms have passed, then reps timed ones;
+    // prepare() runs before each, outside the clock. The time floor is there because a fresh
+    // process (or case) is slower for its first 0.1-0.3 s — measured: a 2-thread TinySeg
+    // forward took 10-15 ms for its first 10-16 runs and 5-6.5 ms from then on, the 1-thread
+    // one 12-19 ms for 1-4 runs, then 10.5 — and a median over 5 runs after one warm-up run
+    // then reports the transient. A case whose runs are slow gets fewer: as many as fit in
+    // budget_ms (judged by the last warm-up run), at least 3, so the big cases do not
+    // dominate the session.
+    timing time_runs(int warmup, double warmup_ms, int reps, double budget_ms, const std::function<void()>& prepare,
+                     const std::function<void()>& run, progress& bar, const std::string& what)
+    {
+        reps = reps_within_budget(reps, budget_ms, warm_up(warmup, warmup_ms, prepare, run, bar, what));
         timing t{{}, 0.0};
         double wall_total = 0, cpu_total = 0;
         for (int i = 0; i < reps; ++i)
@@ -335,32 +347,21 @@ namespace
     // builds nothing after the warm-up.
     struct paired_timing
     {
-        std::vector<double> ms_1, ms_n, ratio;
+        std::vector<double> ms_1, ms_n;
     };
 
     paired_timing time_paired(int n, int warmup, double warmup_ms, int reps, double budget_ms,
                               const std::function<void()>& prepare, const std::function<void()>& run, progress& bar,
                               const std::string& what)
     {
-        paired_timing p;
-        double last = 0;
+        double slowest = 0;
         for (int threads : {1, n})
         {
             adjoint::set_num_threads(threads);
-            const double start = wall_ms();
-            for (int i = 0; i < std::max(warmup, 1) || wall_ms() - start < warmup_ms; ++i)
-            {
-                prepare();
-                const double w0 = wall_ms();
-                run();
-                last = std::max(last, wall_ms() - w0);
-            }
-            bar.advance(what);
+            slowest = std::max(slowest, warm_up(warmup, warmup_ms, prepare, run, bar, what));
         }
-        if (budget_ms > 0 && last > 0)
-        {
-            reps = std::max(3, std::min(reps, static_cast<int>(budget_ms / last)));
-        }
+        reps = reps_within_budget(reps, budget_ms, slowest);
+        paired_timing p;
         for (int i = 0; i < reps; ++i)
         {
             double ms[2] = {0, 0};
@@ -375,7 +376,6 @@ namespace
             }
             p.ms_1.push_back(ms[0]);
             p.ms_n.push_back(ms[1]);
-            p.ratio.push_back(ms[0] / ms[1]);
             bar.advance(what);
         }
         adjoint::set_num_threads(n);
@@ -616,7 +616,9 @@ int main(int argc, char** argv)
         // library itself can ask for (see core/threads.hpp).
         adjoint::set_num_threads(opt.threads);
         manual_seed(0);
-        const std::int64_t runs_per_case = opt.memory ? 3 : opt.paired ? 2 + opt.reps : 2 * (std::max(opt.warmup, 1) + opt.reps);
+        // Progress counts the warm-up runs (up to --warmup) and the timed ones.
+        const std::int64_t warmups = std::max(opt.warmup, 1);
+        const std::int64_t runs_per_case = opt.memory ? 3 : opt.paired ? 2 * warmups + opt.reps : 2 * (warmups + opt.reps);
         progress bar("adjoint t=" + std::to_string(opt.threads) + (opt.memory ? " memory" : ""),
                      runs_per_case * static_cast<std::int64_t>(selected.size()));
         for (const case_spec& c : selected)
@@ -637,10 +639,15 @@ int main(int argc, char** argv)
                                     [&] { net.zero_grad(); }, [&] { net.step(); }, bar, c.name + " paired");
                 }
                 bar.case_done(c.name);
+                std::vector<double> speedup;
+                for (std::size_t i = 0; i < p.ms_1.size(); ++i)
+                {
+                    speedup.push_back(p.ms_1[i] / p.ms_n[i]);
+                }
                 std::printf("{\"framework\":\"adjoint\",\"mode\":\"paired\",\"case\":\"%s\",\"threads\":%d,"
                             "\"fwdbwd_ms_1\":%s,\"fwdbwd_ms_n\":%s,\"speedup\":%s}\n",
                             c.name.c_str(), opt.threads, list_json(p.ms_1).c_str(), list_json(p.ms_n).c_str(),
-                            list_json(p.ratio).c_str());
+                            list_json(speedup).c_str());
                 std::fflush(stdout);
                 continue;
             }

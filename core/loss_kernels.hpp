@@ -1,7 +1,8 @@
 // Kernels behind the losses (autograd/loss*.cpp): the per-class weight mask that turns int64
 // class indices into the [n, c, d...] factor nll_loss and cross_entropy multiply
-// log-probabilities by (the losses' softplus is activation_kernels.hpp's). Values only: the callers validate targets (range, dtype,
-// shape) and own the gradients. Internal, never installed.
+// log-probabilities by (the losses' softplus is activation_kernels.hpp's). Values only: the
+// callers validate targets (range, dtype, shape) and own the gradients. Internal, never
+// installed.
 #pragma once
 #include <adjoint/core/array.hpp>
 

@@ -5,15 +5,13 @@
 
 namespace adjoint::kernels::vector_math
 {
-#if defined(ADJOINT_VECTOR_MATH_AVX2)
-    namespace avx2
+    namespace avx2   // vector_math_avx2.cpp
     {
         void softplus(const float* in, float* out, std::int64_t n, float beta, float threshold);
         void softplus(const double* in, double* out, std::int64_t n, double beta, double threshold);
         void sigmoid(const float* in, float* out, std::int64_t n);
         void sigmoid(const double* in, double* out, std::int64_t n);
     }
-#endif
 
     namespace
     {
@@ -21,6 +19,7 @@ namespace adjoint::kernels::vector_math
 
         bool forced_baseline = false;
 
+        // ADJOINT_VECTOR_MATH_AVX2: CMake built vector_math_avx2.cpp with -mavx2 -mfma.
         bool has_avx2()
         {
 #if defined(ADJOINT_VECTOR_MATH_AVX2)
@@ -34,34 +33,22 @@ namespace adjoint::kernels::vector_math
 
     void softplus(const float* in, float* out, std::int64_t n, float beta, float threshold)
     {
-#if defined(ADJOINT_VECTOR_MATH_AVX2)
-        if (has_avx2()) return avx2::softplus(in, out, n, beta, threshold);
-#endif
-        softplus_impl<baseline>(in, out, n, beta, threshold);
+        has_avx2() ? avx2::softplus(in, out, n, beta, threshold) : softplus_impl<baseline>(in, out, n, beta, threshold);
     }
 
     void softplus(const double* in, double* out, std::int64_t n, double beta, double threshold)
     {
-#if defined(ADJOINT_VECTOR_MATH_AVX2)
-        if (has_avx2()) return avx2::softplus(in, out, n, beta, threshold);
-#endif
-        softplus_impl<baseline>(in, out, n, beta, threshold);
+        has_avx2() ? avx2::softplus(in, out, n, beta, threshold) : softplus_impl<baseline>(in, out, n, beta, threshold);
     }
 
     void sigmoid(const float* in, float* out, std::int64_t n)
     {
-#if defined(ADJOINT_VECTOR_MATH_AVX2)
-        if (has_avx2()) return avx2::sigmoid(in, out, n);
-#endif
-        sigmoid_impl<baseline>(in, out, n);
+        has_avx2() ? avx2::sigmoid(in, out, n) : sigmoid_impl<baseline>(in, out, n);
     }
 
     void sigmoid(const double* in, double* out, std::int64_t n)
     {
-#if defined(ADJOINT_VECTOR_MATH_AVX2)
-        if (has_avx2()) return avx2::sigmoid(in, out, n);
-#endif
-        sigmoid_impl<baseline>(in, out, n);
+        has_avx2() ? avx2::sigmoid(in, out, n) : sigmoid_impl<baseline>(in, out, n);
     }
 
     const char* isa() { return has_avx2() ? "avx2+fma" : "baseline"; }

@@ -7,7 +7,8 @@
 // scalar code), so a value does not depend on where its chunk starts: results are the same
 // for any thread split. Results below the smallest normal number may come out as 0
 // (xsimd's exp flushes them), e.g. softplus(-88.5f) = 0 instead of 3.7e-39. Internal; the
-// callers (activation_kernels.cpp, elementwise.cpp) own shapes, dtypes and parallel loops. Not here: anything that is not elementwise.
+// callers (activation_kernels.cpp, elementwise.cpp) own shapes, dtypes and parallel loops.
+// Not here: anything that is not elementwise.
 #pragma once
 #include <cstdint>
 

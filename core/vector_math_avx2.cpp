@@ -1,11 +1,16 @@
 // vector_math.hpp's functions for AVX2 + FMA: this file alone is compiled with -mavx2 -mfma
-// (CMakeLists.txt), and vector_math.cpp calls it only on a CPU that has both.
+// (CMakeLists.txt), and vector_math.cpp calls it only on a CPU that has both. Where those
+// flags are not set (another processor or compiler) it instantiates the baseline instead,
+// which vector_math.cpp then never calls.
 #include <adjoint/core/vector_math_impl.hpp>
 
-#if defined(__AVX2__) && defined(__FMA__)
 namespace adjoint::kernels::vector_math::avx2
 {
+#if defined(__AVX2__) && defined(__FMA__)
     using arch = xsimd::fma3<xsimd::avx2>;
+#else
+    using arch = xsimd::default_arch;
+#endif
     void softplus(const float* in, float* out, std::int64_t n, float beta, float threshold)
     {
         softplus_impl<arch>(in, out, n, beta, threshold);
@@ -17,4 +22,3 @@ namespace adjoint::kernels::vector_math::avx2
     void sigmoid(const float* in, float* out, std::int64_t n) { sigmoid_impl<arch>(in, out, n); }
     void sigmoid(const double* in, double* out, std::int64_t n) { sigmoid_impl<arch>(in, out, n); }
 }
-#endif

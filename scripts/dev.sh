@@ -22,10 +22,10 @@ set -euo pipefail
 # (montage, curves, checkpoints) to runs/toy_segmentation under the repository root.
 main_example=toy_segmentation
 
+# ocl-icd-opencl-dev: libdnnl-dev only recommends it, but its CMake config requires OpenCL.
 packages=(build-essential cmake libxtensor-dev xtl-dev libxsimd-dev libopenblas-dev
           libgtest-dev nlohmann-json3-dev libstb-dev libcli11-dev libdnnl-dev
           ocl-icd-opencl-dev)
-# ocl-icd-opencl-dev: libdnnl-dev only recommends it, but its CMake config requires OpenCL.
 # Only the test suite needs these: Open MPI, for the optional adjoint::distributed component.
 test_packages=(libopenmpi-dev openmpi-bin)
 
