@@ -1,4 +1,5 @@
-// BatchNorm2d (see batch_norm.hpp): parameters and buffers, the num_batches_tracked count and
+// BatchNormBase and BatchNorm2d (see batch_norm.hpp): parameters and buffers, the resets and
+// the printed options (shared with SyncBatchNorm), the num_batches_tracked count and
 // PyTorch's choice of statistics; the maths and the input checks beyond the rank live in
 // autograd/batch_norm.cpp.
 #include <adjoint/autograd/creation.hpp>
@@ -18,12 +19,12 @@ namespace adjoint
         const char* py_bool(bool b) { return b ? "True" : "False"; }
     }
 
-    BatchNorm2d::BatchNorm2d(const BatchNorm2dOptions& options) : m_options(options)
+    BatchNormBase::BatchNormBase(const BatchNorm2dOptions& options, const char* layer) : m_options(options)
     {
         const std::int64_t c = m_options.num_features();
         if (c < 1)
         {
-            throw std::invalid_argument(detail::str("BatchNorm2d: num_features must be >= 1, got ", c));
+            throw std::invalid_argument(detail::str(layer, ": num_features must be >= 1, got ", c));
         }
         m_weight = register_parameter("weight", m_options.affine() ? ones({c}) : Tensor());
         m_bias = register_parameter("bias", m_options.affine() ? zeros({c}) : Tensor());
@@ -35,7 +36,7 @@ namespace adjoint
         }
     }
 
-    void BatchNorm2d::reset_running_stats()
+    void BatchNormBase::reset_running_stats()
     {
         if (m_options.track_running_stats())
         {
@@ -46,7 +47,7 @@ namespace adjoint
         }
     }
 
-    void BatchNorm2d::reset_parameters()
+    void BatchNormBase::reset_parameters()
     {
         reset_running_stats();
         if (m_options.affine())
@@ -56,6 +57,16 @@ namespace adjoint
             m_bias.zero_();
         }
     }
+
+    std::string BatchNormBase::extra_repr() const
+    {
+        const auto& o = m_options;
+        return detail::str(o.num_features(), ", eps=", detail::python_float(o.eps()),
+                           ", momentum=", o.momentum() ? detail::python_float(*o.momentum()) : std::string("None"),
+                           ", affine=", py_bool(o.affine()), ", track_running_stats=", py_bool(o.track_running_stats()));
+    }
+
+    BatchNorm2d::BatchNorm2d(const BatchNorm2dOptions& options) : BatchNormBase(options, "BatchNorm2d") {}
 
     Tensor BatchNorm2d::forward(const Tensor& x)
     {
@@ -88,13 +99,5 @@ namespace adjoint
     std::shared_ptr<Module> BatchNorm2d::clone() const
     {
         return clone_into(*this, std::make_shared<BatchNorm2d>(m_options));
-    }
-
-    std::string BatchNorm2d::extra_repr() const
-    {
-        const auto& o = m_options;
-        return detail::str(o.num_features(), ", eps=", detail::python_float(o.eps()),
-                           ", momentum=", o.momentum() ? detail::python_float(*o.momentum()) : std::string("None"),
-                           ", affine=", py_bool(o.affine()), ", track_running_stats=", py_bool(o.track_running_stats()));
     }
 }

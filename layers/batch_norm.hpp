@@ -39,15 +39,13 @@ namespace adjoint
         bool m_track_running_stats = true;
     };
 
-    class BatchNorm2d : public Module
+    // What BatchNorm2d and distributed::SyncBatchNorm share, as PyTorch's _BatchNorm: the
+    // options, the parameters and buffers under PyTorch's state_dict keys, the two resets and
+    // the printed options. Each subclass brings its own forward (and clone).
+    class BatchNormBase : public Module
     {
     public:
-        explicit BatchNorm2d(const BatchNorm2dOptions& options);   // std::invalid_argument for num_features < 1
-
-        Tensor forward(const Tensor& x);   // x: [N, C, H, W] with C = num_features
-        Tensor operator()(const Tensor& x) { return forward(x); }
         std::string extra_repr() const override;   // "16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True"
-        std::shared_ptr<Module> clone() const override;
 
         const BatchNorm2dOptions& options() const { return m_options; }
         // Undefined when switched off (affine(false) / track_running_stats(false)).
@@ -60,8 +58,22 @@ namespace adjoint
         void reset_running_stats();   // zeros, ones, count 0
         void reset_parameters();      // reset_running_stats, then weight ones and bias zeros
 
-    private:
+    protected:
+        // Registers the parameters and buffers; std::invalid_argument naming `layer` for
+        // num_features < 1.
+        BatchNormBase(const BatchNorm2dOptions& options, const char* layer);
+
         BatchNorm2dOptions m_options;
         Tensor m_weight, m_bias, m_running_mean, m_running_var, m_num_batches_tracked;
+    };
+
+    class BatchNorm2d : public BatchNormBase
+    {
+    public:
+        explicit BatchNorm2d(const BatchNorm2dOptions& options);   // std::invalid_argument for num_features < 1
+
+        Tensor forward(const Tensor& x);   // x: [N, C, H, W] with C = num_features
+        Tensor operator()(const Tensor& x) { return forward(x); }
+        std::shared_ptr<Module> clone() const override;
     };
 }

@@ -52,43 +52,8 @@ namespace adjoint::distributed
     }
 
     SyncBatchNorm::SyncBatchNorm(const BatchNorm2dOptions& options, const process_group& group)
-        : m_options(options), m_group(&group)
+        : BatchNormBase(options, "SyncBatchNorm"), m_group(&group)
     {
-        const std::int64_t c = m_options.num_features();
-        if (c < 1)
-        {
-            throw std::invalid_argument(detail::str("SyncBatchNorm: num_features must be >= 1, got ", c));
-        }
-        m_weight = register_parameter("weight", m_options.affine() ? ones({c}) : Tensor());
-        m_bias = register_parameter("bias", m_options.affine() ? zeros({c}) : Tensor());
-        if (m_options.track_running_stats())
-        {
-            m_running_mean = register_buffer("running_mean", zeros({c}));
-            m_running_var = register_buffer("running_var", ones({c}));
-            m_num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, int64));
-        }
-    }
-
-    void SyncBatchNorm::reset_running_stats()
-    {
-        if (m_options.track_running_stats())
-        {
-            no_grad_guard off;
-            m_running_mean.zero_();
-            m_running_var.fill_(1.0);
-            m_num_batches_tracked.zero_();
-        }
-    }
-
-    void SyncBatchNorm::reset_parameters()
-    {
-        reset_running_stats();
-        if (m_options.affine())
-        {
-            no_grad_guard off;
-            m_weight.fill_(1.0);
-            m_bias.zero_();
-        }
     }
 
     Tensor SyncBatchNorm::forward(const Tensor& x)
@@ -248,11 +213,5 @@ namespace adjoint::distributed
     std::shared_ptr<Module> SyncBatchNorm::clone() const
     {
         return clone_into(*this, std::make_shared<SyncBatchNorm>(m_options, *m_group));
-    }
-
-    std::string SyncBatchNorm::extra_repr() const
-    {
-        // BatchNorm2d's text for the same options: one implementation of PyTorch's printing.
-        return BatchNorm2d(m_options).extra_repr();
     }
 }

@@ -7,9 +7,10 @@
 // variance, so they stay equal across ranks. Eval uses the running statistics (or, without
 // track_running_stats, the rank's own batch, as PyTorch) and never communicates.
 //
-// Parameters and buffers are BatchNorm2d's, under the same state_dict keys (weight, bias,
-// running_mean, running_var, num_batches_tracked): a model can swap BatchNorm2d and
-// SyncBatchNorm and load the same checkpoint. The options are BatchNorm2dOptions.
+// Parameters, buffers, resets and printing are BatchNormBase's, as BatchNorm2d's, under the
+// same state_dict keys (weight, bias, running_mean, running_var, num_batches_tracked): a model
+// can swap BatchNorm2d and SyncBatchNorm and load the same checkpoint. The options are
+// BatchNorm2dOptions.
 //
 // Gradients: as PyTorch, rank r's input gradient is d(sum over ranks of the losses)/dx_r,
 // and weight / bias get the rank's own sums (DistributedDataParallel then averages them).
@@ -27,7 +28,7 @@
 
 namespace adjoint::distributed
 {
-    class SyncBatchNorm : public Module
+    class SyncBatchNorm : public BatchNormBase
     {
     public:
         // `group` must outlive the layer (and its clones). std::invalid_argument for
@@ -37,25 +38,13 @@ namespace adjoint::distributed
         // x: [N, C, ...] (at least 2-d) with C = num_features; N may differ between ranks.
         Tensor forward(const Tensor& x);
         Tensor operator()(const Tensor& x) { return forward(x); }
-        std::string extra_repr() const override;   // as BatchNorm2d's
         std::shared_ptr<Module> clone() const override;
 
-        const BatchNorm2dOptions& options() const { return m_options; }
         const process_group& group() const { return *m_group; }
-        Tensor weight() const { return m_weight; }
-        Tensor bias() const { return m_bias; }
-        Tensor running_mean() const { return m_running_mean; }
-        Tensor running_var() const { return m_running_var; }
-        Tensor num_batches_tracked() const { return m_num_batches_tracked; }
-
-        void reset_running_stats();   // zeros, ones, count 0
-        void reset_parameters();      // reset_running_stats, then weight ones and bias zeros
 
     private:
         Tensor synced_forward(const Tensor& x);
 
-        BatchNorm2dOptions m_options;
         const process_group* m_group;
-        Tensor m_weight, m_bias, m_running_mean, m_running_var, m_num_batches_tracked;
     };
 }
