@@ -8,58 +8,23 @@
 #include "run.hpp"
 
 #include <adjoint/adjoint.hpp>
+#include <common/cli.hpp>
 
-#include <CLI/CLI.hpp>
-
-#include <algorithm>
 #include <iostream>
-#include <thread>
 
 using namespace adjoint::examples;
-
-namespace
-{
-    int usage_error(const CLI::App& app, const std::string& what)
-    {
-        std::cerr << "autoencoder: " << what << "\n\n" << app.help();
-        return 2;
-    }
-}
 
 int main(int argc, char** argv)
 {
     autoencoder_config cfg;
-    cfg.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    cfg.threads = static_cast<int>(cores());
 
     CLI::App app{"Train a convolutional autoencoder (ConvTranspose2d decoder) on the toy segmentation shapes."};
-    app.add_option("--epochs", cfg.epochs, "Epochs")->capture_default_str()->check(CLI::Range(1, 100000));
-    app.add_option("--batch-size", cfg.batch_size, "Images per step")->capture_default_str()->check(CLI::Range(1, 4096));
-    app.add_option("--image-size", cfg.image_size, "Side of the synthetic images, a multiple of 4")
-        ->capture_default_str()->check(CLI::Range(8, 1024));
-    app.add_option("--train-size", cfg.train_size, "Synthetic training images")->capture_default_str()->check(CLI::Range(1, 1000000));
-    app.add_option("--val-size", cfg.val_size, "Synthetic validation images")->capture_default_str()->check(CLI::Range(1, 1000000));
-    app.add_option("--lr", cfg.lr, "Adam learning rate")->capture_default_str()->check(CLI::Range(1e-12, 10.0));
-    app.add_option("--threads", cfg.threads, "Threads for the kernels (adjoint::set_num_threads)")
-        ->capture_default_str()->check(CLI::Range(1, 1024));
-    app.add_option("--seed", cfg.seed, "Seed of the data, the initial weights and the shuffling")->capture_default_str();
-    app.add_option("--out", cfg.out, "Output folder: metrics.csv, reconstructions.png, curves.png, interpolation.png")
-        ->capture_default_str();
-
-    try
+    add_training_options(app, cfg, "Epochs", "Threads for the kernels (adjoint::set_num_threads)",
+                         "Output folder: metrics.csv, reconstructions.png, curves.png, interpolation.png");
+    if (const auto status = parse_command_line(app, argc, argv, "autoencoder", cfg.image_size))
     {
-        app.parse(argc, argv);
-    }
-    catch (const CLI::CallForHelp& e)
-    {
-        return app.exit(e);
-    }
-    catch (const CLI::ParseError& e)
-    {
-        return usage_error(app, e.what());
-    }
-    if (cfg.image_size % 4 != 0)
-    {
-        return usage_error(app, "--image-size: a multiple of 4 (two stride-2 stages), got " + std::to_string(cfg.image_size));
+        return *status;
     }
 
     try

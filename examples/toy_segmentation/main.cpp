@@ -10,26 +10,17 @@
 // other failure (an unreadable file, a mismatched checkpoint) prints the reason and exits 1.
 #include "training.hpp"
 
-#include <CLI/CLI.hpp>
+#include <common/cli.hpp>
 #ifdef TOY_SEGMENTATION_DISTRIBUTED
 #include "mpi_replicas.hpp"
 #endif
 
 #include <iostream>
-#include <thread>
 
 using namespace adjoint::examples;
 
 namespace
 {
-    int usage_error(const CLI::App& app, const std::string& what)
-    {
-        std::cerr << "toy_segmentation: " << what << "\n\n" << app.help();
-        return 2;
-    }
-
-    unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
-
 #ifdef TOY_SEGMENTATION_DISTRIBUTED
     // One rank of `mpirun -np N toy_segmentation --distributed`: rank 0 prints and writes the
     // files; a failure on any rank stops the whole job with its message (MPI_Abort) instead
@@ -67,23 +58,14 @@ int main(int argc, char** argv)
     std::string write_dir, predict_image, checkpoint_path, dump_dir;
 
     CLI::App app{"Train TinySeg, a tiny encoder-decoder, on toy segmentation (or your own images)."};
-    app.add_option("--epochs", cfg.epochs, "Epochs in total (with --resume: up to this many)")
-        ->capture_default_str()->check(CLI::Range(1, 100000));
-    app.add_option("--batch-size", cfg.batch_size, "Images per step")->capture_default_str()->check(CLI::Range(1, 4096));
-    app.add_option("--image-size", cfg.image_size, "Side of the synthetic images, a multiple of 4")
-        ->capture_default_str()->check(CLI::Range(8, 1024));
-    app.add_option("--train-size", cfg.train_size, "Synthetic training images")->capture_default_str()->check(CLI::Range(1, 1000000));
-    app.add_option("--val-size", cfg.val_size, "Synthetic validation images")->capture_default_str()->check(CLI::Range(1, 1000000));
-    app.add_option("--lr", cfg.lr, "Adam learning rate")->capture_default_str()->check(CLI::Range(1e-12, 10.0));
+    CLI::Option* threads =
+        add_training_options(app, cfg, "Epochs in total (with --resume: up to this many)",
+                             "Threads for the kernels (adjoint::set_num_threads); with --distributed, per rank",
+                             "Output folder: metrics.csv, montage.png, curves.png, checkpoints");
     app.add_option("--warmup-steps", cfg.warmup_steps, "Steps of linear learning-rate warm-up (then constant --lr)")
         ->capture_default_str()->check(CLI::Range(0, 100000000));
     app.add_option("--pos-weight", cfg.pos_weight, "Binary: BCE weight of the foreground pixels (1: plain BCE)")
         ->capture_default_str()->check(CLI::Range(1e-6, 1e6));
-    CLI::Option* threads = app.add_option("--threads", cfg.threads,
-                                          "Threads for the kernels (adjoint::set_num_threads); with --distributed, per rank")
-        ->capture_default_str()->check(CLI::Range(1, 1024));
-    app.add_option("--seed", cfg.seed, "Seed of the data, the initial weights and the shuffling")->capture_default_str();
-    app.add_option("--out", cfg.out, "Output folder: metrics.csv, montage.png, curves.png, checkpoints")->capture_default_str();
     app.add_flag("--resume", cfg.resume, "Continue from OUT/last.safetensors (same settings, more --epochs)");
     app.add_flag("--unet", cfg.unet, "Skip connections by concatenation (U-Net style)");
     app.add_flag("--classes", cfg.classes, "One class per shape kind instead of a binary mask");
@@ -101,33 +83,21 @@ int main(int argc, char** argv)
                  "Train data-parallel over the ranks of mpirun -np N: each step's batch is split among them "
                  "(default threads per rank: the cores / the ranks on this machine)");
 
-    try
+    if (const auto status = parse_command_line(app, argc, argv, "toy_segmentation", cfg.image_size))
     {
-        app.parse(argc, argv);
-    }
-    catch (const CLI::CallForHelp& e)
-    {
-        return app.exit(e);
-    }
-    catch (const CLI::ParseError& e)
-    {
-        return usage_error(app, e.what());
-    }
-    if (cfg.image_size % 4 != 0)
-    {
-        return usage_error(app, "--image-size: a multiple of 4 (two stride-2 stages), got " + std::to_string(cfg.image_size));
+        return *status;
     }
     if ((!predict_image.empty() || !dump_dir.empty()) && checkpoint_path.empty())
     {
-        return usage_error(app, "--predict and --dump-validation need --checkpoint FILE");
+        return usage_error(app, "toy_segmentation", "--predict and --dump-validation need --checkpoint FILE");
     }
     if (!predict_image.empty() && !dump_dir.empty())
     {
-        return usage_error(app, "--predict and --dump-validation: one at a time");
+        return usage_error(app, "toy_segmentation", "--predict and --dump-validation: one at a time");
     }
     if (distributed_run && (!predict_image.empty() || !dump_dir.empty() || !write_dir.empty()))
     {
-        return usage_error(app, "--distributed is for training; --predict, --dump-validation and --write-dataset run alone");
+        return usage_error(app, "toy_segmentation", "--distributed is for training; --predict, --dump-validation and --write-dataset run alone");
     }
     if (distributed_run)
     {
