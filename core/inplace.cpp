@@ -71,35 +71,35 @@ namespace adjoint::kernels
         });
     }
 
+    namespace
+    {
+        // y += combine(v * a, b), elementwise, in y's dtype: addcmul_ and addcdiv_. v * a is
+        // rounded first, as in PyTorch's kernels (value * t1 * t2, value * t1 / t2).
+        template <class Combine>
+        void add_combined_(array& y, const array& a, const array& b, double v, const char* op, Combine combine)
+        {
+            check_like(op, y, a);
+            check_like(op, y, b);
+            detail::dispatch_floating(y.dtype(), op, [&](auto t) {
+                using T = decltype(t);
+                T* py = y.data<T>();
+                const T *pa = a.data<T>(), *pb = b.data<T>();
+                const T tv = static_cast<T>(v);
+                for (std::int64_t i = 0, n = y.numel(); i < n; ++i)
+                {
+                    py[i] += combine(tv * pa[i], pb[i]);
+                }
+            });
+        }
+    }
+
     void addcmul_(array& y, const array& a, const array& b, double v, const char* op)
     {
-        check_like(op, y, a);
-        check_like(op, y, b);
-        detail::dispatch_floating(y.dtype(), op, [&](auto t) {
-            using T = decltype(t);
-            T* py = y.data<T>();
-            const T *pa = a.data<T>(), *pb = b.data<T>();
-            const T tv = static_cast<T>(v);
-            for (std::int64_t i = 0, n = y.numel(); i < n; ++i)
-            {
-                py[i] += tv * pa[i] * pb[i];
-            }
-        });
+        add_combined_(y, a, b, v, op, [](auto p, auto q) { return p * q; });
     }
 
     void addcdiv_(array& y, const array& a, const array& b, double v, const char* op)
     {
-        check_like(op, y, a);
-        check_like(op, y, b);
-        detail::dispatch_floating(y.dtype(), op, [&](auto t) {
-            using T = decltype(t);
-            T* py = y.data<T>();
-            const T *pa = a.data<T>(), *pb = b.data<T>();
-            const T tv = static_cast<T>(v);
-            for (std::int64_t i = 0, n = y.numel(); i < n; ++i)
-            {
-                py[i] += tv * pa[i] / pb[i];
-            }
-        });
+        add_combined_(y, a, b, v, op, [](auto p, auto q) { return p / q; });
     }
 }
