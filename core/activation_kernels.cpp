@@ -17,7 +17,7 @@ namespace adjoint::kernels
         template <class F>
         array map(const array& x, const char* op, F f)
         {
-            array out = array::empty(x.shape(), x.dtype());
+            array out = array::empty(x.shape(), x.dtype(), op);
             detail::dispatch_floating(x.dtype(), op, [&](auto t) {
                 using T = decltype(t);
                 const T* in = x.data<T>();
@@ -35,7 +35,7 @@ namespace adjoint::kernels
         template <class Row>
         array along_rows(const array& x, std::int64_t axis, const char* op, Row row)
         {
-            array out = array::empty(x.shape(), x.dtype());
+            array out = array::empty(x.shape(), x.dtype(), op);
             const shape_t& s = x.shape();
             std::int64_t outer = 1, inner = 1;
             const std::int64_t n = s.empty() ? 1 : s[static_cast<std::size_t>(axis)];
@@ -136,7 +136,7 @@ namespace adjoint::kernels
     {
         // Vectorised (vector_math.hpp) in the stable form max(v, 0) + log1p(e^-|v|), which is
         // log1p(e^v) without its overflow; the losses' softplus is this with threshold +inf.
-        array out = array::empty(x.shape(), x.dtype());
+        array out = array::empty(x.shape(), x.dtype(), "softplus");
         detail::dispatch_floating(x.dtype(), "softplus", [&](auto t) {
             using T = decltype(t);
             vector_math::softplus(x.data<T>(), out.data<T>(), x.numel(), static_cast<T>(beta),
