@@ -1,6 +1,6 @@
 // BatchNorm2d: PyTorch's names, defaults, state_dict keys and printing; three training steps
 // and an eval step against torch.nn.BatchNorm2d (momentum 0.1 and None) at 1e-10 in float64;
-// track_running_stats(false) and affine(false); the rank error.
+// track_running_stats(false) and affine(false); the rank error; resets through BatchNormBase.
 #include "golden_helpers.hpp"
 
 #include <optional>
@@ -41,6 +41,32 @@ TEST(BatchNorm2dLayer, NamesDefaultsAndPrinting)
     EXPECT_TRUE(other.state_dict().empty());
     EXPECT_THROW_MESSAGE(std::invalid_argument, "BatchNorm2d: num_features must be >= 1, got 0",
                          BatchNorm2d(BatchNorm2dOptions(0)));
+}
+
+TEST(BatchNorm2dLayer, ResetsThroughBatchNormBase)
+{
+    // Code written against BatchNormBase (shared with SyncBatchNorm) sees and resets the
+    // layer's own tensors: the handles stay the same, the values go back to the defaults.
+    BatchNorm2d bn(BatchNorm2dOptions(3));
+    bn.to(float64);
+    bn.forward(golden::fixture(family, "steps_x0"));
+    {
+        no_grad_guard off;
+        bn.weight().fill_(2.0);
+    }
+    BatchNormBase& base = bn;
+    const Tensor weight = base.weight(), mean = base.running_mean();
+    EXPECT_EQ(base.num_batches_tracked().item(), 1.0);
+    EXPECT_GT(sum(abs(mean)).item(), 0.0);
+    base.reset_parameters();
+    EXPECT_EQ(weight.impl(), bn.weight().impl());
+    EXPECT_EQ(mean.impl(), bn.running_mean().impl());
+    EXPECT_TENSOR_NEAR(bn.weight(), ones({3}, float64), 0.0, 0.0);
+    EXPECT_TENSOR_NEAR(bn.running_mean(), zeros({3}, float64), 0.0, 0.0);
+    EXPECT_TENSOR_NEAR(bn.running_var(), ones({3}, float64), 0.0, 0.0);
+    EXPECT_EQ(bn.num_batches_tracked().item(), 0.0);
+    EXPECT_EQ(base.extra_repr(), bn.extra_repr());
+    EXPECT_EQ(base.type_name(), "BatchNorm2d");
 }
 
 TEST(BatchNorm2dLayer, TrainingStepsAndEvalMatchTorch)
