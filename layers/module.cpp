@@ -14,6 +14,7 @@
 #include <set>
 #include <stdexcept>
 #include <typeinfo>
+#include <utility>
 
 namespace adjoint
 {
@@ -132,6 +133,40 @@ namespace adjoint
             module->m_name = name;
         }
         m_entries.push_back({name, entry_kind::module, Tensor(), true, std::move(module)});
+    }
+
+    std::shared_ptr<Module> Module::swap_child(const std::string& name, std::shared_ptr<Module> module)
+    {
+        const auto is_child = [&](const entry& e) { return e.kind == entry_kind::module && e.name == name; };
+        const auto it = std::find_if(m_entries.begin(), m_entries.end(), is_child);
+        if (it == m_entries.end())
+        {
+            throw std::invalid_argument(detail::str(type_name(), ": no child module '", name, "' to replace"));
+        }
+        if (!module)
+        {
+            throw std::invalid_argument(detail::str(type_name(), ": child module '", name, "' cannot be replaced by null"));
+        }
+        if (module.get() == this)
+        {
+            throw std::invalid_argument(detail::str(type_name(), ": a module cannot be its own child ('", name, "')"));
+        }
+        std::shared_ptr<Module> old = std::exchange(it->module, std::move(module));
+        if (old->m_parent == this)
+        {
+            // Still registered here under another name (a module listed twice)? Then that
+            // name is its path now; else it has left this module.
+            const auto again = std::find_if(m_entries.begin(), m_entries.end(),
+                                            [&](const entry& e) { return e.module == old; });
+            old->m_parent = again != m_entries.end() ? this : nullptr;
+            old->m_name = again != m_entries.end() ? again->name : std::string();
+        }
+        if (it->module->m_parent == nullptr)
+        {
+            it->module->m_parent = this;
+            it->module->m_name = name;
+        }
+        return old;
     }
 
     std::string Module::path() const
@@ -478,6 +513,23 @@ namespace adjoint
         m_calls.push_back(std::move(s));
     }
 
+    void Sequential::check_index(std::size_t index) const
+    {
+        if (index >= m_calls.size())
+        {
+            throw std::out_of_range(
+                detail::str("Sequential: index ", index, " is out of range for ", m_calls.size(), " modules"));
+        }
+    }
+
+    std::shared_ptr<Module> Sequential::replace_erased(std::size_t index, step s)
+    {
+        check_index(index);
+        std::shared_ptr<Module> old = swap_child(std::to_string(index), s.module);
+        m_calls[index] = std::move(s);
+        return old;
+    }
+
     Tensor Sequential::forward(const Tensor& x)
     {
         // A layer with a fused relu form followed by a ReLU runs as that one op: the same
@@ -501,11 +553,7 @@ namespace adjoint
 
     std::shared_ptr<Module> Sequential::operator[](std::size_t index) const
     {
-        if (index >= m_calls.size())
-        {
-            throw std::out_of_range(
-                detail::str("Sequential: index ", index, " is out of range for ", m_calls.size(), " modules"));
-        }
+        check_index(index);
         return m_calls[index].module;
     }
 

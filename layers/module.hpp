@@ -167,6 +167,13 @@ namespace adjoint
         // this module's tensors of the same names, recursively; used by clone_into.
         void copy_state_from(const Module& from);
 
+        // Puts `module` where the child `name` is registered (same name, same place in the
+        // listings) and returns the child it replaces. Only for modules that reach their
+        // children through the registry (Sequential::replace): a module that calls a child
+        // through a member pointer would go on calling the old one. std::invalid_argument for
+        // a name that is no child, a null module or the module itself.
+        std::shared_ptr<Module> swap_child(const std::string& name, std::shared_ptr<Module> module);
+
     private:
         template <class M>
         friend std::shared_ptr<Module> clone_into(const M& self, std::shared_ptr<M> fresh);
@@ -229,19 +236,17 @@ namespace adjoint
         template <class M>
         Sequential& push_back(std::shared_ptr<M> module)
         {
-            static_assert(std::is_base_of_v<Module, M>, "Sequential: M must derive from adjoint::Module");
-            static_assert(detail::has_unary_forward<M>::value,
-                          "Sequential: the module needs a `Tensor forward(const Tensor&)`");
-            // The module's own type is remembered here so its (non-virtual) forward can be called,
-            // and its forward_relu, if it has one.
-            step s{std::move(module), [](Module& m, const Tensor& x) { return static_cast<M&>(m).forward(x); },
-                   nullptr, std::is_same_v<M, ReLU>};
-            if constexpr (detail::has_forward_relu<M>::value)
-            {
-                s.call_relu = [](Module& m, const Tensor& x) { return static_cast<M&>(m).forward_relu(x); };
-            }
-            push_erased(std::move(s));
+            push_erased(step_for(std::move(module)));
             return *this;
+        }
+
+        // Puts `module` at `index` (named "index", as the one there) and returns the module it
+        // replaces. The model's parameters are then the new module's: build optimizers after
+        // replacing. std::out_of_range past the end, std::invalid_argument for a null module.
+        template <class M>
+        std::shared_ptr<Module> replace(std::size_t index, std::shared_ptr<M> module)
+        {
+            return replace_erased(index, step_for(std::move(module)));
         }
 
         Tensor forward(const Tensor& x);
@@ -259,7 +264,25 @@ namespace adjoint
             call_fn call_relu;   // relu(call(x)) as one op, or null
             bool is_relu;
         };
+        // The module's own type is remembered in its step so that its (non-virtual) forward
+        // can be called, and its forward_relu, if it has one.
+        template <class M>
+        static step step_for(std::shared_ptr<M> module)
+        {
+            static_assert(std::is_base_of_v<Module, M>, "Sequential: M must derive from adjoint::Module");
+            static_assert(detail::has_unary_forward<M>::value,
+                          "Sequential: the module needs a `Tensor forward(const Tensor&)`");
+            step s{std::move(module), [](Module& m, const Tensor& x) { return static_cast<M&>(m).forward(x); },
+                   nullptr, std::is_same_v<M, ReLU>};
+            if constexpr (detail::has_forward_relu<M>::value)
+            {
+                s.call_relu = [](Module& m, const Tensor& x) { return static_cast<M&>(m).forward_relu(x); };
+            }
+            return s;
+        }
         void push_erased(step s);
+        void check_index(std::size_t index) const;   // std::out_of_range past the end
+        std::shared_ptr<Module> replace_erased(std::size_t index, step s);
         std::vector<step> m_calls;
     };
 }

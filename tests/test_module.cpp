@@ -1,7 +1,7 @@
 // The Module base: one name table per module, introspection with PyTorch's names (shared
 // tensors and modules listed once), no accidental copies and deep clones, any forward
 // signature, buffers, state_dict / load_state_dict (all-or-nothing, one report), to(dtype),
-// errors that name the layer's dotted path, printing and summary.
+// errors that name the layer's dotted path, printing and summary; Sequential::replace.
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
 
@@ -123,6 +123,36 @@ TEST(Module, SequentialListsASharedChildsParametersOnce)
     EXPECT_EQ((*copy)[0], (*copy)[1]);                            // still one shared module
     EXPECT_NE((*copy)[0], seq[0]);
     EXPECT_THROW_MESSAGE(std::out_of_range, "Sequential: index 2 is out of range for 2 modules", seq[2]);
+}
+
+TEST(Module, SequentialReplacePutsANewLayerInPlace)
+{
+    manual_seed(0);
+    auto first = std::make_shared<Conv2d>(Conv2dOptions(1, 2, 3).padding(1));
+    auto last = std::make_shared<Conv2d>(Conv2dOptions(2, 2, 1));
+    Sequential seq(first, std::make_shared<ReLU>(), last);
+    auto wider = std::make_shared<Conv2d>(Conv2dOptions(2, 3, 1));
+    EXPECT_EQ(seq.replace(2, wider), last);
+    EXPECT_EQ(seq[2], wider);
+    EXPECT_EQ(wider->path(), "2");
+    EXPECT_EQ(last->path(), "");   // it has left the model
+    EXPECT_EQ(names(seq.named_parameters()), (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"}));
+    EXPECT_EQ(seq.named_parameters()[2].second.shape(), (shape_t{3, 2, 1, 1}));
+    // The replaced position runs the new layer, and a conv followed by a ReLU still runs fused.
+    auto other = std::make_shared<Conv2d>(Conv2dOptions(1, 2, 3).padding(1));
+    seq.replace(0, other);
+    const Tensor x = randn({1, 1, 5, 5});
+    EXPECT_TENSOR_NEAR(seq(x), wider->forward(relu(other->forward(x))), 0.0, 0.0);
+    // A module listed twice: only the position given changes, and the other keeps its name.
+    auto c = std::make_shared<Conv2d>(Conv2dOptions(2, 2, 1));
+    Sequential twice(c, c);
+    twice.replace(0, wider);
+    EXPECT_EQ(twice[1], c);
+    EXPECT_EQ(c->path(), "1");
+    EXPECT_THROW_MESSAGE(std::out_of_range, "Sequential: index 3 is out of range for 2 modules", twice.replace(3, c));
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "Sequential: child module '0' cannot be replaced by null",
+                         twice.replace(0, std::shared_ptr<Conv2d>()));
+    EXPECT_EQ(twice[0], wider);   // nothing changed by the failed calls
 }
 
 TEST(Module, AnyForwardSignature)

@@ -3,6 +3,8 @@
 // under its forward. Layout [n, c, s] (spatial dims flattened), each sample's channel plane
 // one contiguous run of s values, as in core/batch_norm_kernels. The normalisation itself is
 // kernels::batch_norm_transform; eval and the no-sync cases are autograd's batch_norm.
+// convert_sync_batchnorm finds a model's BatchNorm2d layers and swaps them through
+// Sequential::replace.
 #include <adjoint/autograd/batch_norm.hpp>
 #include <adjoint/autograd/creation.hpp>
 #include <adjoint/autograd/grad_mode.hpp>
@@ -13,7 +15,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace adjoint::distributed
@@ -213,5 +218,94 @@ namespace adjoint::distributed
     std::shared_ptr<Module> SyncBatchNorm::clone() const
     {
         return clone_into(*this, std::make_shared<SyncBatchNorm>(m_options, *m_group));
+    }
+
+    namespace
+    {
+        // A SyncBatchNorm holding what `bn` holds: options, values, dtype, requires_grad, mode.
+        std::shared_ptr<SyncBatchNorm> synced_copy(const BatchNorm2d& bn, const process_group& group)
+        {
+            auto sync = std::make_shared<SyncBatchNorm>(bn.options(), group);
+            const Tensor like = bn.weight().defined() ? bn.weight() : bn.running_mean();
+            if (like.defined())
+            {
+                sync->to(like.dtype());
+            }
+            sync->load_state_dict(bn.state_dict());
+            if (bn.weight().defined())
+            {
+                sync->weight().requires_grad_(bn.weight().requires_grad());
+                sync->bias().requires_grad_(bn.bias().requires_grad());
+            }
+            sync->train(bn.is_training());
+            return sync;
+        }
+    }
+
+    std::shared_ptr<Module> convert_sync_batchnorm(std::shared_ptr<Module> model, const process_group& group)
+    {
+        if (!model)
+        {
+            throw std::invalid_argument("convert_sync_batchnorm: the model is null");
+        }
+        if (const auto* bn = dynamic_cast<const BatchNorm2d*>(model.get()))
+        {
+            return synced_copy(*bn, group);
+        }
+        // Every place a BatchNorm2d sits, first; nothing changes unless all can be converted.
+        struct place
+        {
+            Sequential* parent;
+            std::size_t index;
+        };
+        std::vector<place> places;
+        std::vector<std::string> refused;
+        for (const auto& [path, m] : model->named_modules())
+        {
+            if (auto* seq = dynamic_cast<Sequential*>(m))
+            {
+                for (std::size_t i = 0; i < seq->size(); ++i)   // every position, a layer listed twice too
+                {
+                    if (dynamic_cast<const BatchNorm2d*>((*seq)[i].get()) != nullptr)
+                    {
+                        places.push_back({seq, i});
+                    }
+                }
+                continue;
+            }
+            for (const auto& [name, child] : m->named_children())
+            {
+                if (dynamic_cast<const BatchNorm2d*>(child.get()) != nullptr)
+                {
+                    refused.push_back(detail::str(path.empty() ? name : path + "." + name, " (in ", m->type_name(), ")"));
+                }
+            }
+        }
+        if (!refused.empty())
+        {
+            std::string list;
+            for (const std::string& r : refused)
+            {
+                list += (list.empty() ? "" : ", ") + r;
+            }
+            throw std::invalid_argument(detail::str(
+                "convert_sync_batchnorm: a BatchNorm2d can be converted only inside a Sequential, whose forward "
+                "calls its children through the registry; found in other modules: ", list,
+                ". Such a module would go on calling the old layer through its member: build it with "
+                "SyncBatchNorm instead (e.g. give its constructor the norm layer to use)"));
+        }
+        std::vector<std::pair<const Module*, std::shared_ptr<SyncBatchNorm>>> made;   // one per layer
+        for (const place& p : places)
+        {
+            const std::shared_ptr<Module> old = (*p.parent)[p.index];
+            auto it = std::find_if(made.begin(), made.end(), [&](const auto& m) { return m.first == old.get(); });
+            if (it == made.end())
+            {
+                made.emplace_back(old.get(), synced_copy(static_cast<const BatchNorm2d&>(*old), group));
+                it = std::prev(made.end());
+            }
+            p.parent->replace(p.index, it->second);
+        }
+        return model;
     }
 }

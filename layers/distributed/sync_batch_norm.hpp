@@ -15,8 +15,8 @@
 // Gradients: as PyTorch, rank r's input gradient is d(sum over ranks of the losses)/dx_r,
 // and weight / bias get the rank's own sums (DistributedDataParallel then averages them).
 // Not here: double backward (create_graph through the all-reduce throws std::logic_error),
-// a convert_sync_batchnorm that swaps the layers of a built model (Module has no way to
-// replace a registered child), sub-groups. Every rank must run each SyncBatchNorm's forward
+// sub-groups, converting a BatchNorm2d that a module calls through its own member
+// (convert_sync_batchnorm refuses it). Every rank must run each SyncBatchNorm's forward
 // in training, and its backward, in the same order (they are collectives).
 #pragma once
 #include <adjoint/layers/batch_norm.hpp>
@@ -47,4 +47,15 @@ namespace adjoint::distributed
 
         const process_group* m_group;
     };
+
+    // torch.nn.SyncBatchNorm.convert_sync_batchnorm: every BatchNorm2d in `model` becomes a
+    // SyncBatchNorm over `group` with its options, values (parameters, running statistics,
+    // count; dtype and requires_grad), and training mode; a layer reachable twice stays one
+    // shared layer. Returns the model, or the new layer when `model` is a BatchNorm2d. The
+    // parameters are new tensors: convert before building the optimizer and
+    // DistributedDataParallel. Every BatchNorm2d must sit in a Sequential, which calls its
+    // children through the registry; one in any other module (which would go on calling it
+    // through its own member) makes it throw std::invalid_argument naming the layer's path,
+    // before anything is converted.
+    std::shared_ptr<Module> convert_sync_batchnorm(std::shared_ptr<Module> model, const process_group& group);
 }

@@ -3,7 +3,9 @@
 // (float64, 1e-10), also with uneven per-rank batches, momentum = nullopt and no affine; a
 // per-rank BatchNorm2d fails the same comparison; DistributedDataParallel over a model with
 // SyncBatchNorm trains like one process with BatchNorm2d, from the same checkpoint; eval
-// needs no other rank; errors are named. Needs exactly 2 ranks.
+// needs no other rank; errors are named; convert_sync_batchnorm swaps a model's BatchNorm2d
+// layers keeping their state, and refuses one a module calls through its member. Needs
+// exactly 2 ranks.
 #include <adjoint/adjoint.hpp>
 #include <adjoint/layers/distributed/distributed.hpp>
 #include <adjoint/testing/testing.hpp>
@@ -246,6 +248,80 @@ TEST(SyncBatchNorm, PrintsAndNamesStateLikeBatchNorm2d)
     auto copy = std::dynamic_pointer_cast<dist::SyncBatchNorm>(sync.clone());
     ASSERT_TRUE(copy);
     EXPECT_EQ(&copy->group(), &group());
+}
+
+namespace
+{
+    // A module that calls its norm layer through its own member, as TinySeg's stages do.
+    class Stage : public Module
+    {
+    public:
+        Stage() : bn(register_module("bn", std::make_shared<BatchNorm2d>(BatchNorm2dOptions(channels)))) {}
+        Tensor forward(const Tensor& x) { return bn->forward(x); }
+        std::shared_ptr<BatchNorm2d> bn;
+    };
+}
+
+TEST(SyncBatchNorm, ConvertSyncBatchnormSwapsEveryBatchNorm2dOfSequentials)
+{
+    manual_seed(3);
+    auto conv = std::make_shared<Conv2d>(Conv2dOptions(channels, channels, 3).padding(1));
+    auto shared = std::make_shared<BatchNorm2d>(BatchNorm2dOptions(channels).momentum(std::nullopt));
+    auto inner = std::make_shared<Sequential>(conv, shared, std::make_shared<ReLU>());
+    auto model = std::make_shared<Sequential>(inner, shared);   // one layer at two places
+    model->to(float64);
+    set_affine(*shared);
+    shared->bias().requires_grad_(false);
+    for (std::uint64_t s = 0; s < 2; ++s)   // running statistics and a count away from the defaults
+    {
+        model->forward(samples(s).x);
+    }
+    model->eval();
+    const Tensor x = samples(5).x;
+    const Tensor before = model->forward(x);
+    const named_tensors state = model->state_dict();
+
+    EXPECT_EQ(dist::convert_sync_batchnorm(model, group()), model);
+    auto sync = std::dynamic_pointer_cast<dist::SyncBatchNorm>((*inner)[1]);
+    ASSERT_TRUE(sync);
+    EXPECT_EQ((*model)[1], sync);   // still one shared layer
+    EXPECT_EQ((*inner)[0], conv);
+    EXPECT_EQ(&sync->group(), &group());
+    EXPECT_FALSE(sync->options().momentum().has_value());
+    EXPECT_FALSE(sync->is_training());
+    EXPECT_EQ(sync->weight().dtype(), float64);
+    EXPECT_TRUE(sync->weight().requires_grad());
+    EXPECT_FALSE(sync->bias().requires_grad());
+    const named_tensors after = model->state_dict();
+    ASSERT_EQ(after.size(), state.size());
+    for (std::size_t i = 0; i < state.size(); ++i)
+    {
+        EXPECT_EQ(after[i].first, state[i].first);
+        EXPECT_TENSOR_NEAR(after[i].second, state[i].second, 0.0, 0.0) << state[i].first;
+    }
+    EXPECT_EQ(sync->num_batches_tracked().item(), 4.0);   // 2 forwards through both places
+    EXPECT_TENSOR_NEAR(model->forward(x), before, 0.0, 0.0);   // eval: the same running statistics
+
+    // A lone BatchNorm2d comes back converted.
+    auto lone = dist::convert_sync_batchnorm(std::make_shared<BatchNorm2d>(BatchNorm2dOptions(channels)), group());
+    EXPECT_EQ(lone->type_name(), "SyncBatchNorm");
+}
+
+TEST(SyncBatchNorm, ConvertSyncBatchnormRefusesALayerCalledThroughAMember)
+{
+    auto stage = std::make_shared<Stage>();
+    auto free_bn = std::make_shared<BatchNorm2d>(BatchNorm2dOptions(channels));
+    auto model = std::make_shared<Sequential>(free_bn, stage);
+    EXPECT_THROW_MESSAGE(
+        std::invalid_argument,
+        "convert_sync_batchnorm: a BatchNorm2d can be converted only inside a Sequential, whose forward calls its "
+        "children through the registry; found in other modules: 1.bn (in Stage). Such a module would go on "
+        "calling the old layer through its member: build it with SyncBatchNorm instead (e.g. give its "
+        "constructor the norm layer to use)",
+        dist::convert_sync_batchnorm(model, group()));
+    EXPECT_EQ((*model)[0], free_bn);   // nothing was converted
+    EXPECT_THROW_MESSAGE(std::invalid_argument, "convert_sync_batchnorm: the model is null",
+                         dist::convert_sync_batchnorm(nullptr, group()));
 }
 
 TEST(SyncBatchNorm, Errors)
