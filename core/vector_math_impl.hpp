@@ -1,8 +1,9 @@
 // The one implementation behind vector_math.hpp, a template on xsimd's architecture tag,
 // included by the two translation units that instantiate it (vector_math.cpp for the
-// baseline, vector_math_avx2.cpp compiled with -mavx2 -mfma where the compiler takes them). Everything here is in an
-// anonymous namespace and uses only xsimd's arch-tagged batches, so no inline function
-// compiled for AVX2 can be picked by the linker for the baseline build. Internal.
+// baseline, vector_math_avx2.cpp compiled with -mavx2 -mfma where the compiler takes them).
+// Everything here is in an anonymous namespace and uses only xsimd's arch-tagged batches, so
+// no inline function compiled for AVX2 can be picked by the linker for the baseline build.
+// Internal.
 #pragma once
 #include <xsimd/xsimd.hpp>
 

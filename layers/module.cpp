@@ -123,16 +123,21 @@ namespace adjoint
         {
             throw std::invalid_argument(detail::str(type_name(), ": child module '", name, "' is null"));
         }
-        if (module.get() == this)
+        adopt(name, *module);
+        m_entries.push_back({name, entry_kind::module, Tensor(), true, std::move(module)});
+    }
+
+    void Module::adopt(const std::string& name, Module& child)
+    {
+        if (&child == this)
         {
             throw std::invalid_argument(detail::str(type_name(), ": a module cannot be its own child ('", name, "')"));
         }
-        if (module->m_parent == nullptr)
+        if (child.m_parent == nullptr)
         {
-            module->m_parent = this;
-            module->m_name = name;
+            child.m_parent = this;
+            child.m_name = name;
         }
-        m_entries.push_back({name, entry_kind::module, Tensor(), true, std::move(module)});
     }
 
     std::shared_ptr<Module> Module::swap_child(const std::string& name, std::shared_ptr<Module> module)
@@ -147,10 +152,7 @@ namespace adjoint
         {
             throw std::invalid_argument(detail::str(type_name(), ": child module '", name, "' cannot be replaced by null"));
         }
-        if (module.get() == this)
-        {
-            throw std::invalid_argument(detail::str(type_name(), ": a module cannot be its own child ('", name, "')"));
-        }
+        adopt(name, *module);
         std::shared_ptr<Module> old = std::exchange(it->module, std::move(module));
         if (old->m_parent == this)
         {
@@ -160,11 +162,6 @@ namespace adjoint
                                             [&](const entry& e) { return e.module == old; });
             old->m_parent = again != m_entries.end() ? this : nullptr;
             old->m_name = again != m_entries.end() ? again->name : std::string();
-        }
-        if (it->module->m_parent == nullptr)
-        {
-            it->module->m_parent = this;
-            it->module->m_name = name;
         }
         return old;
     }

@@ -194,6 +194,9 @@ namespace adjoint
         };
 
         void add_child(const std::string& name, std::shared_ptr<Module> module);
+        // Refuses this module as its own child; links `child` back here (as `name`) if it has
+        // no parent yet. Shared by add_child and swap_child.
+        void adopt(const std::string& name, Module& child);
         void check_new_name(const std::string& name, const char* what) const;
         void collect(entry_kind kind, bool recurse, bool persistent_only, const std::string& prefix,
                      named_tensors& out, std::vector<const void*>* seen) const;
