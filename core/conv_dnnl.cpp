@@ -8,8 +8,11 @@
 // every buffer a call needs (reorders, scratchpad) comes from adjoint's caching allocator,
 // so a training step allocates nothing new from the system. The forward adds the bias and
 // (for the fused conv-relu op) the relu itself; the blocked copy of gy made for the input
-// gradient is reused by the weight gradient (claim_staged). Not done: keeping activations
-// in blocked layouts between layers (every tensor outside this file is plain NCHW).
+// gradient is reused by the weight gradient (claim_staged), and the blocked output of a
+// fused conv-relu forward is kept until the next call, which reads it instead of reordering
+// that output back in when it is its input (a chain of fused layers, where no graph is
+// recorded). Not done: keeping activations in blocked layouts between layers otherwise
+// (every tensor outside this file is plain NCHW, and the plain output is always written).
 #include <adjoint/core/conv_dnnl.hpp>
 
 #ifdef ADJOINT_HAVE_DNNL
@@ -18,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +38,7 @@ namespace adjoint::kernels::conv_detail
     void dnnl_forward(const array&, const array&, const array&, bool, array&, const conv_geometry&) {}
     void dnnl_input_grad(const array&, const array&, array&, const conv_geometry&) {}
     std::shared_ptr<const staged_input> claim_staged() { return nullptr; }
+    std::uint64_t reused_outputs() { return 0; }
     void dnnl_weight_grad(const array&, const array&, std::int64_t, std::int64_t, float*, const conv_geometry&,
                           const staged_input*)
     {
@@ -219,20 +224,60 @@ namespace adjoint::kernels::conv_detail
         std::mutex staged_mutex;
         std::shared_ptr<const staged_input> staged_slot;
 
-        // input() for a whole array, keeping the blocked copy (if one was made) in the slot.
+        // The blocked output of the last fused conv-relu forward (see the file's comment), and
+        // how many reorders it saved (reused_outputs).
+        std::mutex output_mutex;
+        std::shared_ptr<const staged_input> output_slot;
+        std::atomic<std::uint64_t> output_hits{0};
+
+        // Whether `copy` holds `a` as it is now (same storage, version and buffer).
+        bool holds(const staged_input& copy, const array& a)
+        {
+            return copy.storage == a.storage_id() && copy.version == a.version() && copy.data == a.data<float>();
+        }
+
+        std::shared_ptr<const staged_input> copy_of(const array& a, const dnnl::memory::desc& desc, const array& buffer)
+        {
+            auto copy = std::make_shared<staged_input>();
+            copy->storage = a.storage_id();
+            copy->version = a.version();
+            copy->data = a.data<float>();
+            copy->desc = desc;
+            copy->buffer = buffer;
+            return copy;
+        }
+
+        // The kept output when it is `a`, unchanged, in the layout wanted (its buffer then goes
+        // to `keep`); else nothing. Either way the slot is emptied: a kept output lives until
+        // the next convolution asks for its input, so it never holds memory past the layer
+        // after the one that made it.
+        bool reuse_output(const array& a, const dnnl::memory::desc& wanted, array& keep)
+        {
+            std::shared_ptr<const staged_input> copy;
+            {
+                const std::lock_guard<std::mutex> lock(output_mutex);
+                copy = std::move(output_slot);
+            }
+            if (copy == nullptr || !holds(*copy, a) || copy->desc != wanted)
+            {
+                return false;
+            }
+            keep = copy->buffer;
+            output_hits.fetch_add(1, std::memory_order_relaxed);
+            return true;
+        }
+
+        // input() for a whole array, from the kept output when that is `a`; the blocked copy
+        // (if one was made or reused) goes to claim_staged's slot.
         dnnl::memory staged(const dnnl::memory::desc& plain, const array& a, const dnnl::memory::desc& wanted,
                             dnnl::stream& s, array& keep)
         {
-            const float* data = a.data<float>();
-            dnnl::memory m = input(plain, data, wanted, s, keep);
+            const dnnl::memory m = reuse_output(a, wanted, keep)
+                                       ? dnnl::memory(wanted, cpu(), keep.data<float>())
+                                       : input(plain, a.data<float>(), wanted, s, keep);
             if (keep.defined())
             {
-                auto copy = std::make_shared<staged_input>();
-                copy->storage = a.storage_id();
-                copy->version = a.version();
-                copy->data = data;
-                copy->desc = wanted;
-                copy->buffer = keep;
+                auto copy = copy_of(a, wanted, keep);
                 const std::lock_guard<std::mutex> lock(staged_mutex);
                 staged_slot = std::move(copy);
             }
@@ -248,8 +293,7 @@ namespace adjoint::kernels::conv_detail
                                  array& keep)
         {
             const std::int64_t sample = a.numel() / std::max<std::int64_t>(a.size(0), 1);
-            if (copy != nullptr && copy->storage == a.storage_id() && copy->version == a.version() &&
-                copy->data == a.data<float>())
+            if (copy != nullptr && holds(*copy, a))
             {
                 const dims whole = copy->desc.dims(), part = wanted.dims();
                 if (whole.size() == 4 && part.size() == 4 && first + rows <= whole[0] &&
@@ -351,6 +395,14 @@ namespace adjoint::kernels::conv_detail
         run(p->forward, p->forward_pd, std::move(args), s);
         dst.finish(s);
         s.wait();
+        if (relu && dst.keep.defined())
+        {
+            // Only the fused form: it runs where no graph is recorded (layers/conv.cpp), so the
+            // next layer is likely another convolution and no backward is waiting for memory.
+            auto copy = copy_of(y, p->forward_pd.dst_desc(), dst.keep);
+            const std::lock_guard<std::mutex> lock(output_mutex);
+            output_slot = std::move(copy);
+        }
     }
 
     void dnnl_input_grad(const array& gy, const array& weight, array& gx, const conv_geometry& g)
@@ -367,6 +419,8 @@ namespace adjoint::kernels::conv_detail
         diff_src.finish(s);
         s.wait();
     }
+
+    std::uint64_t reused_outputs() { return output_hits.load(std::memory_order_relaxed); }
 
     std::shared_ptr<const staged_input> claim_staged()
     {

@@ -10,6 +10,7 @@
 #include <adjoint/core/array.hpp>
 #include <adjoint/core/conv_geometry.hpp>
 
+#include <cstdint>
 #include <memory>
 
 namespace adjoint::kernels::conv_detail
@@ -37,6 +38,13 @@ namespace adjoint::kernels::conv_detail
     // storage and version).
     struct staged_input;
     std::shared_ptr<const staged_input> claim_staged();
+
+    // How many times, since the process started, a convolution read its input from the blocked
+    // output that the fused conv-relu forward before it kept (instead of reordering the plain
+    // one): the next dnnl_forward or dnnl_input_grad takes that copy when its input is that
+    // output, unchanged (same storage and version), and empties the slot either way. For tests
+    // and the benchmark.
+    std::uint64_t reused_outputs();
 
     // The weight gradient of samples [first, last) of x [n, c_in, h, w] and gy [n, c_out,
     // h_out, w_out] (g is the whole batch's geometry) into gw [c_out, c_in, kh, kw], on the

@@ -7,6 +7,7 @@
 // results on 1 and 2 threads.
 #include <adjoint/adjoint.hpp>
 #include <adjoint/testing/testing.hpp>
+#include <adjoint/core/conv_dnnl.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -234,4 +235,61 @@ TEST(ConvPaths, StagedGradientIsReusedOnlyWhileUnchanged)
     const Tensor unrelated = Tensor(kernels::conv_weight_grad(x, other, g));
     const Tensor expected_other = reference_weight_grad(other);
     EXPECT_TENSOR_NEAR(unrelated, expected_other, 1e-5 * scale(expected_other), 1e-4);
+}
+
+// The blocked output a fused conv-relu forward keeps (core/conv_dnnl.hpp, reused_outputs):
+// the next convolution that takes that output as its input reads the kept copy, with the
+// same result as from a fresh array holding the same values; a write to the output in
+// between, or another input, makes it reorder the plain array anew.
+TEST(ConvPaths, FusedOutputIsReusedOnlyWhileUnchanged)
+{
+    path_guard restore;
+    set_num_threads(1);
+    kernels::set_conv_path(kernels::conv_path::fast);
+    manual_seed(501);
+    const array x = randn({4, 16, 12, 12}).data(), w1 = randn({32, 16, 3, 3}).data(), b1 = randn({32}).data();
+    const array w2 = randn({32, 32, 3, 3}).data(), b2 = randn({32}).data();
+    const conv_geometry g1 = conv2d_geometry(x.shape(), w1.shape(), std::nullopt, {{1, 1}, {1, 1}, {1, 1}, 1, false});
+    const conv_geometry g2 =
+        conv2d_geometry(g1.output_shape(), w2.shape(), std::nullopt, {{2, 2}, {1, 1}, {1, 1}, 1, false});
+    if (!kernels::conv_detail::use_dnnl(g1, float32))
+    {
+        GTEST_SKIP() << "built without oneDNN: nothing is kept";
+    }
+    // The second layer on a copy of y (another storage: never the kept output).
+    const auto from_copy = [&](const array& y) {
+        return Tensor(kernels::conv_forward(y.clone(), w2, g2, b2, true));
+    };
+
+    array y = kernels::conv_forward(x, w1, g1, b1, true);
+    const std::uint64_t before = kernels::conv_detail::reused_outputs();
+    const Tensor hit = Tensor(kernels::conv_forward(y, w2, g2, b2, true));
+    EXPECT_EQ(kernels::conv_detail::reused_outputs(), before + 1);
+    EXPECT_TENSOR_NEAR(hit, from_copy(y), 0.0, 0.0);   // bit for bit: the kept copy is what y was made from
+
+    // A transposed convolution's forward (the backward-data primitive) takes it as well.
+    const conv_geometry gt = conv2d_geometry({4, 16, 12, 12}, w1.shape(), std::nullopt, {{1, 1}, {1, 1}, {1, 1}, 1, false});
+    y = kernels::conv_forward(x, w1, g1, b1, true);
+    const std::uint64_t before_t = kernels::conv_detail::reused_outputs();
+    const Tensor hit_t = Tensor(kernels::conv_input_grad(y, w1, gt));
+    EXPECT_EQ(kernels::conv_detail::reused_outputs(), before_t + 1);
+    EXPECT_TENSOR_NEAR(hit_t, Tensor(kernels::conv_input_grad(y.clone(), w1, gt)), 0.0, 0.0);
+
+    y = kernels::conv_forward(x, w1, g1, b1, true);
+    y.data<float>()[7] = 5.0f;   // a write after the forward: the kept copy is stale
+    const std::uint64_t before_write = kernels::conv_detail::reused_outputs();
+    const Tensor after_write = Tensor(kernels::conv_forward(y, w2, g2, b2, true));
+    EXPECT_EQ(kernels::conv_detail::reused_outputs(), before_write);
+    EXPECT_TENSOR_NEAR(after_write, from_copy(y), 0.0, 0.0);
+
+    y = kernels::conv_forward(x, w1, g1, b1, true);
+    const array other = kernels::conv_forward(x, w1, g1, b1, false);   // unfused: keeps nothing, replaces nothing
+    (void)other;
+    const array z = randn(g1.output_shape()).data();
+    const std::uint64_t before_other = kernels::conv_detail::reused_outputs();
+    const Tensor unrelated = Tensor(kernels::conv_forward(z, w2, g2, b2, true));
+    EXPECT_TENSOR_NEAR(unrelated, from_copy(z), 0.0, 0.0);
+    const Tensor emptied = Tensor(kernels::conv_forward(y, w2, g2, b2, true));   // the miss emptied the slot
+    EXPECT_EQ(kernels::conv_detail::reused_outputs(), before_other);
+    EXPECT_TENSOR_NEAR(emptied, from_copy(y), 0.0, 0.0);
 }
