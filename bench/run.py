@@ -298,12 +298,19 @@ def main():
     timing_args = ["--warmup", str(args.warmup), "--warmup-ms", str(args.warmup_ms), "--reps", str(args.reps),
                    "--budget-ms", str(args.budget_ms)]
 
-    def adjoint_cmd(exe, t, extra):
-        return [exe, "--threads", str(t)] + timing_args + case_args + extra
+    def one_case_file(name):
+        path = os.path.join(os.path.dirname(bench), f"conv_bench_case_{name}.jsonl")
+        with open(path, "w") as f:
+            f.write(json.dumps(next(c for c in cases if c["name"] == name)) + "\n")
+        return path
 
-    def torch_cmd(t, extra):
-        return [sys.executable, os.path.abspath(__file__), "--torch-worker", "--cases", cases_file,
-                "--threads", str(t)] + timing_args + extra
+    # Every case, or (`only`) the one named.
+    def adjoint_cmd(exe, t, extra, only=None):
+        return [exe, "--threads", str(t)] + timing_args + (["--case", only] if only else case_args) + extra
+
+    def torch_cmd(t, extra, only=None):
+        return [sys.executable, os.path.abspath(__file__), "--torch-worker", "--cases",
+                one_case_file(only) if only else cases_file, "--threads", str(t)] + timing_args + extra
 
     base_env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     no_core = {k: v for k, v in base_env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
@@ -314,20 +321,21 @@ def main():
     # torch tuned: glibc pinned (PINNED_MALLOC), OMP_NUM_THREADS=t, and OPENBLAS_NUM_THREADS=1
     # so that the OpenBLAS pool torch also loads does not spin beside oneDNN's threads.
     programs = [
-        ("adjoint", lambda t, x: adjoint_cmd(bench, t, x), lambda t: dict(base_env)),
-        ("adjoint (CORETYPE unset)", lambda t, x: adjoint_cmd(bench, t, x), lambda t: dict(no_core)),
+        ("adjoint", lambda t, x, only=None: adjoint_cmd(bench, t, x, only), lambda t: dict(base_env)),
+        ("adjoint (CORETYPE unset)", lambda t, x, only=None: adjoint_cmd(bench, t, x, only), lambda t: dict(no_core)),
         ("torch stock", torch_cmd, lambda t: dict(base_env)),
         ("torch tuned", torch_cmd,
          lambda t: dict(base_env, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS="1", **PINNED_MALLOC)),
     ]
     if args.baseline:
         baseline = os.path.abspath(args.baseline)
-        programs.insert(1, ("before", lambda t, x: adjoint_cmd(baseline, t, x), lambda t: dict(base_env)))
+        programs.insert(1, ("before", lambda t, x, only=None: adjoint_cmd(baseline, t, x, only),
+                            lambda t: dict(base_env)))
     # libtorch's C++ frontend on the model cases, where libtorch_bench was built (libtorch-dev):
     # stock (torch::set_num_threads(t) only, glibc as users get it) and tuned as torch tuned.
     libtorch = os.path.join(os.path.dirname(bench), "libtorch_bench")
     if os.path.exists(libtorch):
-        def libtorch_cmd(t, extra):
+        def libtorch_cmd(t, extra, only=None):
             return None if extra else [libtorch, "--cases", cases_file, "--threads", str(t)] + timing_args
         programs.append(("libtorch", libtorch_cmd, lambda t: dict(base_env)))
         programs.append(("libtorch tuned", libtorch_cmd,
@@ -352,9 +360,13 @@ def main():
         print("[run.py] memory, 1 thread, glibc defaults", file=sys.stderr, flush=True)
         for label, cmd, env in programs:
             if label in ("adjoint", "before", "torch stock"):
-                for rec in run_json_lines(cmd(1, ["--memory"]), env(1)):
-                    rec["program"] = label
-                    memory.append(rec)
+                # One fresh process per case: in a process that ran the bigger cases first,
+                # the memory they left in the allocator's cache (or glibc's heap) serves a
+                # later case, whose growth then reads as near zero.
+                for c in cases:
+                    for rec in run_json_lines(cmd(1, ["--memory"], c["name"]), env(1)):
+                        rec["program"] = label
+                        memory.append(rec)
     info["fma_peak_after"] = run_json_lines([bench, "--peak", "--threads", str(max(threads))])[0]
     info["load_after"] = load_average()
     info["seconds"] = round(time.perf_counter() - start, 1)
@@ -448,8 +460,9 @@ def main():
                     print(f"- {label}, {t} thread(s), {axis}: b = {fit_exponent(pts):.2f}")
     if memory:
         print()
-        print("## Memory (1 thread, glibc defaults): layers: peak RSS growth over one f+b after warm-up; "
-              "models: peak RSS growth over building the model and 5 training steps (and RSS still added after)")
+        print("## Memory (1 thread, glibc defaults, each case in a fresh process): layers: peak RSS growth "
+              "over one f+b after warm-up; models: peak RSS growth over building the model and 5 training "
+              "steps (and RSS still added after)")
         print()
         progs = sorted({m["program"] for m in memory}, key=labels.index)
         print("| case | " + " | ".join(f"{p} MiB" for p in progs) + " |")
