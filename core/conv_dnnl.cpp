@@ -247,11 +247,10 @@ namespace adjoint::kernels::conv_detail
             return copy;
         }
 
-        // The kept output when it is `a`, unchanged, in the layout wanted (its buffer then goes
-        // to `keep`); else nothing. Either way the slot is emptied: a kept output lives until
-        // the next convolution asks for its input, so it never holds memory past the layer
-        // after the one that made it.
-        bool reuse_output(const array& a, const dnnl::memory::desc& wanted, array& keep)
+        // The kept output when it is `a`, unchanged, in the layout wanted; else null. Either
+        // way the slot is emptied: a kept output lives until the next convolution asks for its
+        // input, so it never holds memory past the layer after the one that made it.
+        std::shared_ptr<const staged_input> take_output(const array& a, const dnnl::memory::desc& wanted)
         {
             std::shared_ptr<const staged_input> copy;
             {
@@ -260,11 +259,10 @@ namespace adjoint::kernels::conv_detail
             }
             if (copy == nullptr || !holds(*copy, a) || copy->desc != wanted)
             {
-                return false;
+                return nullptr;
             }
-            keep = copy->buffer;
             output_hits.fetch_add(1, std::memory_order_relaxed);
-            return true;
+            return copy;
         }
 
         // input() for a whole array, from the kept output when that is `a`; the blocked copy
@@ -272,12 +270,23 @@ namespace adjoint::kernels::conv_detail
         dnnl::memory staged(const dnnl::memory::desc& plain, const array& a, const dnnl::memory::desc& wanted,
                             dnnl::stream& s, array& keep)
         {
-            const dnnl::memory m = reuse_output(a, wanted, keep)
-                                       ? dnnl::memory(wanted, cpu(), keep.data<float>())
-                                       : input(plain, a.data<float>(), wanted, s, keep);
-            if (keep.defined())
+            std::shared_ptr<const staged_input> copy = take_output(a, wanted);
+            dnnl::memory m;
+            if (copy != nullptr)
             {
-                auto copy = copy_of(a, wanted, keep);
+                keep = copy->buffer;
+                m = dnnl::memory(wanted, cpu(), keep.data<float>());
+            }
+            else
+            {
+                m = input(plain, a.data<float>(), wanted, s, keep);
+                if (keep.defined())
+                {
+                    copy = copy_of(a, wanted, keep);
+                }
+            }
+            if (copy != nullptr)
+            {
                 const std::lock_guard<std::mutex> lock(staged_mutex);
                 staged_slot = std::move(copy);
             }
