@@ -11,7 +11,9 @@
 // gradient is reused by the weight gradient (claim_staged), and the blocked output of a
 // fused conv-relu forward is kept until the next call, which reads it instead of reordering
 // that output back in when it is its input (a chain of fused layers, where no graph is
-// recorded). Not done: keeping activations in blocked layouts between layers otherwise
+// recorded). 3x3 stride-1 convolutions with enough channels run oneDNN's Winograd kernels
+// instead of its direct ones (winograd_pays: chosen per geometry, all three primitives
+// alike, by measurement). Not done: keeping activations in blocked layouts between layers otherwise
 // (every tensor outside this file is plain NCHW, and the plain output is always written).
 #include <adjoint/core/conv_dnnl.hpp>
 
@@ -39,6 +41,7 @@ namespace adjoint::kernels::conv_detail
     void dnnl_input_grad(const array&, const array&, array&, const conv_geometry&) {}
     std::shared_ptr<const staged_input> claim_staged() { return nullptr; }
     std::uint64_t reused_outputs() { return 0; }
+    std::string algorithm_of(const conv_geometry&) { return "none"; }
     void dnnl_weight_grad(const array&, const array&, std::int64_t, std::int64_t, float*, const conv_geometry&,
                           const staged_input*)
     {
@@ -114,9 +117,27 @@ namespace adjoint::kernels::conv_detail
             int m_saved;
         };
 
+        // Whether oneDNN's Winograd kernels (F(4x4, 3x3), AVX-512 only) should run this
+        // geometry. They do 2.25-4x fewer multiplies than the direct kernels but transform
+        // every 6x6 input tile and 4x4 output tile, which pays only with enough channels on
+        // both sides and enough work per sample. Measured at 1 thread on this machine
+        // (docs/benchmarks.md, "Winograd"): faster in all three primitives for 32-128
+        // channels on maps from 16x16 (64 channels) or 32x32 (32 channels) up, e.g. B1's
+        // 64 -> 64 on 128x128 1.7x (forward), 1.8x (data), 2.9x (weights); slower with 16
+        // channels or fewer (16 -> 16 on 64x64: forward 2.1x the time) and on small maps
+        // (32 -> 32 on 8x8: 1.8x). Its rounding differs from the direct kernels' (relative
+        // error about 2e-6 against them, measured) but not with the thread count.
+        bool winograd_pays(const conv_geometry& g)
+        {
+            return g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+                   g.dilation_w == 1 && g.c_in >= 32 && g.c_out >= 32 &&
+                   g.c_in * g.c_out * g.h_out * g.w_out >= (std::int64_t{1} << 20);
+        }
+
         // The three primitives of one geometry, on layouts oneDNN picks (format_tag::any).
         struct primitives
         {
+            dnnl::algorithm algo;
             dnnl::memory::desc src_plain, weights_plain, dst_plain;
             dnnl::convolution_forward::primitive_desc forward_pd;
             dnnl::convolution_backward_data::primitive_desc data_pd;
@@ -126,7 +147,8 @@ namespace adjoint::kernels::conv_detail
             dnnl::convolution_backward_weights weights;
 
             // Built with the threads OpenMP offers now (one_thread for the weight gradient).
-            primitives(const conv_geometry& g, bool bias, bool relu)
+            // Throws dnnl::error where oneDNN has no kernel for `algorithm` here.
+            primitives(const conv_geometry& g, bool bias, bool relu, dnnl::algorithm algorithm) : algo(algorithm)
             {
                 const auto f32 = dnnl::memory::data_type::f32;
                 const dims src{g.n, g.c_in, g.h, g.w}, wei{g.c_out, g.c_in, g.kh, g.kw},
@@ -143,7 +165,6 @@ namespace adjoint::kernels::conv_detail
                                  end_padding(g.w, g.w_out, g.kw, g.stride_w, g.dilation_w, g.pad_left)};
                 dnnl::primitive_attr attr;
                 attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);   // our buffer: no hidden allocation
-                const auto algo = dnnl::algorithm::convolution_direct;
                 const auto forward_desc =
                     bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src_any, wei_any,
                                                            dnnl::memory::desc({g.c_out}, f32, tag::x), dst_any, strides,
@@ -188,7 +209,23 @@ namespace adjoint::kernels::conv_detail
                     return it->second;
                 }
             }
-            auto made = std::make_shared<const primitives>(g, bias, relu);   // outside the lock: it takes a while
+            // Outside the lock: it takes a while. Winograd where it pays and oneDNN has it for
+            // this machine (AVX-512) and these layouts, else (or when it refuses) direct.
+            std::shared_ptr<const primitives> made;
+            if (winograd_pays(g))
+            {
+                try
+                {
+                    made = std::make_shared<const primitives>(g, bias, relu, dnnl::algorithm::convolution_winograd);
+                }
+                catch (const dnnl::error&)
+                {
+                }
+            }
+            if (made == nullptr)
+            {
+                made = std::make_shared<const primitives>(g, bias, relu, dnnl::algorithm::convolution_direct);
+            }
             const std::lock_guard<std::mutex> lock(mutex);
             if (cache.size() >= 256)
             {
@@ -430,6 +467,15 @@ namespace adjoint::kernels::conv_detail
     }
 
     std::uint64_t reused_outputs() { return output_hits.load(std::memory_order_relaxed); }
+
+    std::string algorithm_of(const conv_geometry& g)
+    {
+        if (!use_dnnl(g, float32))
+        {
+            return "none";
+        }
+        return primitives_for(g)->algo == dnnl::algorithm::convolution_winograd ? "winograd" : "direct";
+    }
 
     std::shared_ptr<const staged_input> claim_staged()
     {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace adjoint::kernels::conv_detail
 {
@@ -45,6 +46,12 @@ namespace adjoint::kernels::conv_detail
     // output, unchanged (same storage and version), and empties the slot either way. For tests
     // and the benchmark.
     std::uint64_t reused_outputs();
+
+    // Which of oneDNN's algorithms runs the three primitives of `g` (whole batch, with the
+    // thread count of now): "winograd" (3x3, stride 1, at least 32 channels on each side and
+    // enough pixels, where oneDNN has it) or "direct"; "none" where use_dnnl is false. Builds
+    // the primitives if they are not built yet. For tests and the benchmark.
+    std::string algorithm_of(const conv_geometry& g);
 
     // The weight gradient of samples [first, last) of x [n, c_in, h, w] and gy [n, c_out,
     // h_out, w_out] (g is the whole batch's geometry) into gw [c_out, c_in, kh, kw], on the

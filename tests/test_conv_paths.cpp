@@ -2,7 +2,8 @@
 // conv_path): the fast path (oneDNN's convolution primitives for float32 without groups,
 // else samples over threads with oneDNN sgemm; the weight gradient in a fixed split of the
 // batch) and the reference path (one im2col + GEMM after the other), on random geometries
-// and on TinySeg's layers, for conv2d and conv_transpose2d, forward and every gradient.
+// on TinySeg's layers and on layers that take oneDNN's Winograd kernels, for conv2d and
+// conv_transpose2d, forward and every gradient.
 // Float32 agrees to 1e-4 relative, float64 to 1e-10; and the fast path gives bit-identical
 // results on 1 and 2 threads.
 #include <adjoint/adjoint.hpp>
@@ -85,6 +86,32 @@ namespace
             set_num_threads(1);
         }
     };
+
+    // The fast path on 1 thread agrees with the reference path, and on 2 threads with itself
+    // bit for bit.
+    void expect_fast_matches_reference(const config& c, std::uint64_t seed)
+    {
+        kernels::set_conv_path(kernels::conv_path::reference);
+        set_num_threads(1);
+        const std::vector<Tensor> ref = run(c, float32, seed);
+        kernels::set_conv_path(kernels::conv_path::fast);
+        const std::vector<Tensor> one = run(c, float32, seed);
+        set_num_threads(2);
+        const std::vector<Tensor> two = run(c, float32, seed);
+        set_num_threads(1);
+        for (std::size_t i = 0; i < one.size(); ++i)
+        {
+            // A weight gradient sums 16 x 4096 products in another order on each path: its
+            // rounding is relative to the sum's magnitude, not to each (possibly tiny) element.
+            double scale = 0.0;
+            for (double v : ref[i].to_vector())
+            {
+                scale = std::max(scale, std::abs(v));
+            }
+            EXPECT_TENSOR_NEAR(one[i], ref[i], 1e-5 * scale, 1e-4);
+            EXPECT_EQ(one[i].to_vector(), two[i].to_vector());
+        }
+    }
 }
 
 TEST(ConvPaths, FastMatchesReference)
@@ -147,25 +174,65 @@ TEST(ConvPaths, TinySegLayersOnTheFastPath)
     for (const config& c : layers)
     {
         SCOPED_TRACE(describe(c));
-        kernels::set_conv_path(kernels::conv_path::reference);
-        set_num_threads(1);
-        const std::vector<Tensor> ref = run(c, float32, ++seed);
-        kernels::set_conv_path(kernels::conv_path::fast);
-        const std::vector<Tensor> one = run(c, float32, seed);
-        set_num_threads(2);
-        const std::vector<Tensor> two = run(c, float32, seed);
-        for (std::size_t i = 0; i < one.size(); ++i)
+        expect_fast_matches_reference(c, ++seed);
+    }
+}
+
+namespace
+{
+    // The geometry a config runs on the kernels (a transposed convolution's is its adjoint's).
+    conv_geometry geometry_of(const config& c)
+    {
+        const pair_t s{c.stride, c.stride}, p{c.padding, c.padding}, d{c.dilation, c.dilation};
+        if (c.transpose)
         {
-            // A weight gradient sums 16 x 4096 products in another order on each path: its
-            // rounding is relative to the sum's magnitude, not to each (possibly tiny) element.
-            double scale = 0.0;
-            for (double v : ref[i].to_vector())
-            {
-                scale = std::max(scale, std::abs(v));
-            }
-            EXPECT_TENSOR_NEAR(one[i], ref[i], 1e-5 * scale, 1e-4);
-            EXPECT_EQ(one[i].to_vector(), two[i].to_vector());
+            return conv_transpose2d_geometry({c.n, c.c_in, c.h, c.w}, {c.c_in, c.c_out / c.groups, c.k, c.k},
+                                             std::nullopt, {s, p, {0, 0}, d, c.groups, std::nullopt});
         }
+        return conv2d_geometry({c.n, c.c_in, c.h, c.w}, {c.c_out, c.c_in / c.groups, c.k, c.k}, std::nullopt,
+                               {s, p, d, c.groups, false});
+    }
+}
+
+// 3x3 stride-1 layers with enough channels and pixels run oneDNN's Winograd kernels
+// (core/conv_dnnl.cpp, winograd_pays), whose rounding differs from the direct kernels': they
+// agree with the reference path as closely as TinySeg's layers do, and are bit-identical on
+// 1 and 2 threads. Layers just outside the rule stay direct.
+TEST(ConvPaths, WinogradLayersOnTheFastPath)
+{
+    path_guard restore;
+    set_num_threads(1);
+    if (!kernels::conv_detail::use_dnnl(geometry_of({4, 32, 32, 32, 32, 3, 1, 1, 1, 1, false}), float32))
+    {
+        GTEST_SKIP() << "built without oneDNN";
+    }
+    const config winograd[] = {
+        {4, 32, 32, 32, 32, 3, 1, 1, 1, 1, false},    // 32 x 32 x 1024 pixels: the smallest that pays
+        {3, 40, 64, 21, 21, 3, 1, 1, 1, 1, false},    // channels not a multiple of 16, odd sides
+        {2, 32, 48, 34, 34, 3, 1, 0, 1, 1, false},    // no padding
+        {2, 64, 32, 32, 32, 3, 1, 1, 1, 1, true},     // a transposed convolution: its forward is backward-data
+    };
+    const config direct[] = {
+        {4, 16, 16, 64, 64, 3, 1, 1, 1, 1, false},    // 16 channels
+        {4, 32, 32, 8, 8, 3, 1, 1, 1, 1, false},      // 8x8 pixels
+        {4, 32, 64, 32, 32, 3, 2, 1, 1, 1, false},    // stride 2
+        {4, 32, 32, 32, 32, 3, 1, 2, 2, 1, false},    // dilation 2
+    };
+    // oneDNN has its Winograd kernels for AVX-512 (avx512_core) only; elsewhere all run direct.
+    const bool avx512_core = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    const std::string expected = avx512_core ? "winograd" : "direct";
+    int seed = 600;
+    for (const config& c : winograd)
+    {
+        SCOPED_TRACE(describe(c));
+        EXPECT_EQ(kernels::conv_detail::algorithm_of(geometry_of(c)), expected);
+        expect_fast_matches_reference(c, ++seed);
+    }
+    for (const config& c : direct)
+    {
+        SCOPED_TRACE(describe(c));
+        EXPECT_EQ(kernels::conv_detail::algorithm_of(geometry_of(c)), "direct");
     }
 }
 
