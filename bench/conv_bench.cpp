@@ -93,6 +93,9 @@ namespace
             {"T2", "conv_transpose 32->16 4x4 s2 p1, 16x32x32x32", 16, 32, 32, 32, true, {conv_t(32, 16, 4, 2, 1, 0)}, ""},
             {"B1", "conv 64->64 3x3 s1 p1, 8x64x128x128", 8, 64, 128, 128, true, {conv(64, 64, 3, 1, 1)}, ""},
             {"B2", "conv_transpose 64->64 4x4 s2 p1, 8x64x64x64", 8, 64, 64, 64, true, {conv_t(64, 64, 4, 2, 1, 0)}, ""},
+            // Not one of the rows: a U-Net's 3x3 stride-1 block at 32 channels, the
+            // kind of layer that runs oneDNN's Winograd kernels (core/conv_dnnl.cpp).
+            {"U1", "conv 32->32 3x3 s1 p1, 16x32x64x64 (a U-Net block)", 16, 32, 64, 64, true, {conv(32, 32, 3, 1, 1)}, ""},
         };
         out.push_back(model_case("tinyseg", 16, 64));
         for (std::int64_t n : {1, 4, 64})
