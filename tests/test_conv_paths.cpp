@@ -1,7 +1,7 @@
 // The conv kernels' two implementations against each other (core/conv_kernels.hpp,
 // conv_path): the fast path (oneDNN's convolution primitives for float32 without groups,
 // else samples over threads with oneDNN sgemm; the weight gradient in a fixed split of the
-// batch) and the reference path (one im2col + GEMM after the other), on random geometries
+// batch) and the reference path (one im2col + GEMM after the other), on random geometries,
 // on TinySeg's layers and on layers that take oneDNN's Winograd kernels, for conv2d and
 // conv_transpose2d, forward and every gradient.
 // Float32 agrees to 1e-4 relative, float64 to 1e-10; and the fast path gives bit-identical
