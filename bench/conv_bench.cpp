@@ -7,6 +7,7 @@
 // `conv_bench --list`, runs the same cases with PyTorch and prints the comparison.
 // Usage: conv_bench --help
 #include <adjoint/adjoint.hpp>
+#include <adjoint/core/conv_dnnl.hpp>   // algorithm_of: which oneDNN kernels a layer case runs
 #include <adjoint/core/threads.hpp>
 #if __has_include(<adjoint/core/allocator.hpp>)
 #include <adjoint/core/allocator.hpp>
@@ -134,8 +135,38 @@ namespace
         return macs;
     }
 
+    // Per layer of a case (a model's too), which of oneDNN's algorithms runs it ("winograd", "direct",
+    // or "none" where im2col + GEMM does), so a table can say what it measured.
+    std::vector<std::string> layer_algorithms(const case_spec& c)
+    {
+        std::vector<layer_spec> layers = c.layers;
+        if (!c.model.empty())
+        {
+            for (const bench::model_layer& m : bench::model_layers(c.model))
+            {
+                layers.push_back({m.transpose, m.in, m.out, m.kernel, m.stride, m.padding, 0, 1});
+            }
+        }
+        std::vector<std::string> out;
+        shape_t x{c.n, c.c, c.h, c.w};
+        for (const layer_spec& l : layers)
+        {
+            const pair_t s{l.stride, l.stride}, p{l.padding, l.padding};
+            const conv_geometry g =
+                l.transpose
+                    ? conv_transpose2d_geometry(x, {l.in, l.out / l.groups, l.kernel, l.kernel}, std::nullopt,
+                                                {s, p, {l.output_padding, l.output_padding}, {1, 1}, l.groups, std::nullopt})
+                    : conv2d_geometry(x, {l.out, l.in / l.groups, l.kernel, l.kernel}, std::nullopt,
+                                      {s, p, {1, 1}, l.groups, false});
+            out.push_back(adjoint::kernels::conv_detail::algorithm_of(g));
+            x = l.transpose ? shape_t{g.n, g.c_in, g.h, g.w} : g.output_shape();
+        }
+        return out;
+    }
+
     std::string case_json(const case_spec& c)
     {
+        const std::vector<std::string> algorithms = layer_algorithms(c);
         std::ostringstream out;
         out << "{\"name\":\"" << c.name << "\",\"what\":\"" << c.what << "\",\"model\":\"" << c.model
             << "\",\"fwd_flop\":" << 2 * case_macs(c) << ",\"input\":[" << c.n << ',' << c.c << ','
@@ -146,9 +177,19 @@ namespace
             out << (i ? "," : "") << "{\"op\":\"" << (l.transpose ? "conv_transpose2d" : "conv2d") << "\",\"in\":" << l.in
                 << ",\"out\":" << l.out << ",\"kernel\":" << l.kernel << ",\"stride\":" << l.stride
                 << ",\"padding\":" << l.padding << ",\"output_padding\":" << l.output_padding
-                << ",\"groups\":" << l.groups << '}';
+                << ",\"groups\":" << l.groups << ",\"onednn\":\"" << algorithms[i] << "\"}";
         }
-        out << "]}";
+        out << "]";
+        if (!c.model.empty())
+        {
+            out << ",\"onednn\":[";
+            for (std::size_t i = 0; i < algorithms.size(); ++i)
+            {
+                out << (i ? "," : "") << '"' << algorithms[i] << '"';
+            }
+            out << "]";
+        }
+        out << "}";
         return out.str();
     }
 

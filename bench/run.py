@@ -483,7 +483,11 @@ def main():
     print("Cases:")
     for c in cases:
         grad = "" if c.get("model") else (" (input needs grad)" if c["input_grad"] else " (input is data)")
-        print(f"- {c['name']}: {c['what']}{grad}; {c['fwd_flop'] / 1e9:.3f} GFLOP forward")
+        names = {"winograd": "oneDNN Winograd", "direct": "oneDNN direct", "none": "im2col + GEMM"}
+        per_layer = c.get("onednn") or [l.get("onednn") for l in c["layers"]]
+        algos = ", ".join(names.get(a, "?") for a in per_layer)
+        kernels = f"; kernels: {algos}" if algos else ""
+        print(f"- {c['name']}: {c['what']}{grad}; {c['fwd_flop'] / 1e9:.3f} GFLOP forward{kernels}")
     if args.save:
         with open(args.save, "w") as f:
             f.write(json.dumps({"machine": info}) + "\n")
