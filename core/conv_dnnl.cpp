@@ -241,6 +241,9 @@ namespace adjoint::kernels::conv_detail
             return array::empty({std::max<std::int64_t>(floats, 1)}, float32, "conv2d");
         }
 
+        // Below this size a reorder runs on one thread (see input()).
+        constexpr std::size_t small_reorder_bytes = std::size_t(1) << 18;
+
         // A tensor's plain buffer as the primitive wants it: the buffer itself when the
         // layouts agree, else a reordered copy (`keep` holds its storage).
         dnnl::memory input(const dnnl::memory::desc& plain, const float* data, const dnnl::memory::desc& wanted,
@@ -253,6 +256,11 @@ namespace adjoint::kernels::conv_detail
             }
             keep = buffer_for(wanted);
             dnnl::memory staged(wanted, cpu(), keep.data<float>());
+            // A small reorder (every layer's weights here) runs on the calling thread alone:
+            // sharing it costs more than it saves. Measured with DNNL_VERBOSE on TinySeg at
+            // 2 threads, per call: 32x16x3x3 weights 0.028 ms shared against 0.005 alone,
+            // 64x32x4x4 0.043 against 0.025 (docs/benchmarks.md).
+            const one_thread alone(plain.get_size() < small_reorder_bytes);
             dnnl::reorder(user, staged).execute(s, user, staged);
             return staged;
         }
@@ -383,6 +391,7 @@ namespace adjoint::kernels::conv_detail
             {
                 if (target != user)
                 {
+                    const one_thread alone(user.get_desc().get_size() < small_reorder_bytes);
                     dnnl::reorder(target, user).execute(s, target, user);
                 }
             }
