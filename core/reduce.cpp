@@ -3,11 +3,14 @@
 // contiguous memory, so reducing the first axis vectorises and the last is a plain scan.
 #include <adjoint/core/reduce.hpp>
 #include <adjoint/core/parallel.hpp>
+#include <adjoint/core/vector_math.hpp>
+#include <adjoint/core/vector_math_impl.hpp>   // sum_impl, for the integer dtypes
 #include <adjoint/core/xt.hpp>
 
 #include <algorithm>
 
 #include <cmath>
+#include <type_traits>
 
 namespace adjoint::kernels
 {
@@ -29,30 +32,19 @@ namespace adjoint::kernels
             return s;
         }
 
-        // Sum of n contiguous values. Eight independent partial sums let the additions overlap
-        // instead of each waiting for the previous one (and need no -ffast-math reordering).
+        // Sum of n contiguous values (vector_math.hpp: sixteen partial sums in a fixed order;
+        // float and double through its AVX2 build where the CPU has it).
         template <class In>
         double sum_contiguous(const In* x, std::int64_t n)
         {
-            double partial[8] = {};
-            std::int64_t j = 0;
-            for (; j + 8 <= n; j += 8)
+            if constexpr (std::is_same_v<In, float> || std::is_same_v<In, double>)
             {
-                for (int l = 0; l < 8; ++l)
-                {
-                    partial[l] += static_cast<double>(x[j + l]);
-                }
+                return vector_math::sum(x, n);
             }
-            double total = 0.0;
-            for (; j < n; ++j)
+            else
             {
-                total += static_cast<double>(x[j]);
+                return vector_math::sum_impl(x, n);
             }
-            for (double p : partial)
-            {
-                total += p;
-            }
-            return total;
         }
 
         template <class In>

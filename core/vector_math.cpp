@@ -11,6 +11,8 @@ namespace adjoint::kernels::vector_math
         void softplus(const double* in, double* out, std::int64_t n, double beta, double threshold);
         void sigmoid(const float* in, float* out, std::int64_t n);
         void sigmoid(const double* in, double* out, std::int64_t n);
+        double sum(const float* x, std::int64_t n);
+        double sum(const double* x, std::int64_t n);
     }
 
     namespace
@@ -50,6 +52,10 @@ namespace adjoint::kernels::vector_math
     {
         has_avx2() ? avx2::sigmoid(in, out, n) : sigmoid_impl<baseline>(in, out, n);
     }
+
+    double sum(const float* x, std::int64_t n) { return has_avx2() ? avx2::sum(x, n) : sum_impl(x, n); }
+
+    double sum(const double* x, std::int64_t n) { return has_avx2() ? avx2::sum(x, n) : sum_impl(x, n); }
 
     const char* isa() { return has_avx2() ? "avx2+fma" : "baseline"; }
 

@@ -8,7 +8,8 @@
 // for any thread split. Results below the smallest normal number may come out as 0
 // (xsimd's exp flushes them), e.g. softplus(-88.5f) = 0 instead of 3.7e-39. Internal; the
 // callers (activation_kernels.cpp, elementwise.cpp) own shapes, dtypes and parallel loops.
-// Not here: anything that is not elementwise.
+// Besides the maps, one reduction: the contiguous sum behind core/reduce.cpp, whose AVX2
+// build widens floats to doubles 3x faster. Not here: anything else that is not elementwise.
 #pragma once
 #include <cstdint>
 
@@ -23,6 +24,12 @@ namespace adjoint::kernels::vector_math
     // out = 1 / (1 + exp(-x)) (0 for very negative x, where exp overflows to inf).
     void sigmoid(const float* in, float* out, std::int64_t n);
     void sigmoid(const double* in, double* out, std::int64_t n);
+
+    // The sum of x[0, n) in double, with sixteen independent partial sums added in a fixed
+    // order (the reductions' inner loop, core/reduce.cpp): the same value on both instruction
+    // sets and wherever the buffer sits; not the order of a plain running sum.
+    double sum(const float* x, std::int64_t n);
+    double sum(const double* x, std::int64_t n);
 
     // The instruction set the functions above run on here: "avx2+fma" or "baseline".
     const char* isa();

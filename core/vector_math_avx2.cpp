@@ -21,4 +21,6 @@ namespace adjoint::kernels::vector_math::avx2
     }
     void sigmoid(const float* in, float* out, std::int64_t n) { sigmoid_impl<arch>(in, out, n); }
     void sigmoid(const double* in, double* out, std::int64_t n) { sigmoid_impl<arch>(in, out, n); }
+    double sum(const float* x, std::int64_t n) { return sum_impl(x, n); }
+    double sum(const double* x, std::int64_t n) { return sum_impl(x, n); }
 }

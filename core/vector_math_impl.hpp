@@ -1,6 +1,7 @@
 // The one implementation behind vector_math.hpp, a template on xsimd's architecture tag,
 // included by the two translation units that instantiate it (vector_math.cpp for the
-// baseline, vector_math_avx2.cpp compiled with -mavx2 -mfma where the compiler takes them).
+// baseline, vector_math_avx2.cpp compiled with -mavx2 -mfma where the compiler takes them),
+// and by reduce.cpp, which sums the integer dtypes with sum_impl in its own instantiation.
 // Everything here is in an anonymous namespace and uses only xsimd's arch-tagged batches, so
 // no inline function compiled for AVX2 can be picked by the linker for the baseline build.
 // Internal.
@@ -45,6 +46,39 @@ namespace adjoint::kernels::vector_math
                 const batch soft = (xsimd::max(v, zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(v)))) / b;
                 return xsimd::select(v > th, x, soft);
             });
+        }
+
+        // The sum of n contiguous values, in double: sixteen independent partial sums (lane l
+        // takes the values at j = l mod 16), then the tail, then the partials in lane order.
+        // Plain C++ that each translation unit's flags vectorise: the order of the additions
+        // is the source's, so the result is the same on either instruction set. Why sixteen:
+        // each partial waits for its previous add, and AVX2 holds four doubles a register, so
+        // sixteen lanes are four chains of adds in flight; the widening itself (vcvtps2pd,
+        // four floats an instruction) is what the baseline's SSE2 is slow at (two, plus a
+        // shuffle).
+        template <class In>
+        double sum_impl(const In* x, std::int64_t n)
+        {
+            constexpr int lanes = 16;
+            double partial[lanes] = {};
+            std::int64_t j = 0;
+            for (; j + lanes <= n; j += lanes)
+            {
+                for (int l = 0; l < lanes; ++l)
+                {
+                    partial[l] += static_cast<double>(x[j + l]);
+                }
+            }
+            double total = 0.0;
+            for (; j < n; ++j)
+            {
+                total += static_cast<double>(x[j]);
+            }
+            for (double q : partial)
+            {
+                total += q;
+            }
+            return total;
         }
 
         template <class Arch, class T>

@@ -3,7 +3,8 @@
 // the values where a vector version can go wrong (+-inf, NaN, overflow of exp, subnormals,
 // the threshold), and every element equal whatever its position (lengths 0-40, so each
 // tail length is covered): that is what keeps results identical for any thread split.
-// Subnormal results may be flushed to 0 (xsimd's exp), which the tolerance allows.
+// Subnormal results may be flushed to 0 (xsimd's exp), which the tolerance allows. The
+// contiguous sum must add in its documented order, bit for bit, on both instruction sets.
 #include <adjoint/core/vector_math.hpp>
 
 #include <gtest/gtest.h>
@@ -158,4 +159,54 @@ TEST(VectorMath, UsesAvx2WhereTheCpuHasIt)
 #else
     EXPECT_EQ(std::string(vm::isa()), "baseline");
 #endif
+}
+
+namespace
+{
+    // The order vector_math.hpp documents for sum: sixteen lanes (lane l takes the values at
+    // j = l mod 16 of the whole blocks of 16), then the tail in order, then the lanes in order.
+    template <class T>
+    double sum_in_documented_order(const T* x, std::int64_t n)
+    {
+        double lane[16] = {};
+        const std::int64_t blocks = n / 16 * 16;
+        for (std::int64_t j = 0; j < blocks; ++j)
+        {
+            lane[j % 16] += static_cast<double>(x[j]);
+        }
+        double total = 0.0;
+        for (std::int64_t j = blocks; j < n; ++j)
+        {
+            total += static_cast<double>(x[j]);
+        }
+        for (double l : lane)
+        {
+            total += l;
+        }
+        return total;
+    }
+
+    template <class T>
+    void check_sum()
+    {
+        std::vector<T> x;
+        for (int i = 0; i < 5000; ++i)
+        {
+            // Magnitudes from 1e-6 to 1e6 and both signs, so the order of the adds shows.
+            x.push_back(static_cast<T>(std::sin(0.77 * i) * std::pow(10.0, (i % 13) - 6)));
+        }
+        for (std::int64_t n : {0, 1, 15, 16, 17, 31, 33, 100, 1023, 5000})
+        {
+            const double got = vm::sum(x.data(), n), want = sum_in_documented_order(x.data(), n);
+            EXPECT_EQ(std::memcmp(&got, &want, sizeof(double)), 0) << "n " << n << ": " << got << " vs " << want;
+        }
+    }
+}
+
+TEST(VectorMath, SumAddsInTheDocumentedOrderOnEveryIsa)
+{
+    on_both_isas([] {
+        check_sum<float>();
+        check_sum<double>();
+    });
 }
