@@ -241,8 +241,18 @@ namespace adjoint::kernels::conv_detail
             return array::empty({std::max<std::int64_t>(floats, 1)}, float32, "conv2d");
         }
 
-        // Below this size a reorder runs on one thread (see input()).
-        constexpr std::size_t small_reorder_bytes = std::size_t(1) << 18;
+        // Copies `from` into `to` (same values, another layout). A small copy (under 256 KiB:
+        // every layer's weights here) runs on the calling thread alone: sharing it costs more
+        // than it saves. Measured with DNNL_VERBOSE on TinySeg at 2 threads, per call:
+        // 32x16x3x3 weights 0.028 ms shared against 0.005 alone, 64x32x4x4 0.043 against 0.025
+        // (docs/benchmarks.md).
+        void copy_layout(dnnl::memory from, dnnl::memory to, dnnl::stream& s)   // handles: copies are cheap
+        {
+            constexpr std::size_t small_bytes = std::size_t(1) << 18;
+            // The plain side's size: the blocked one may pad channels to 16.
+            const one_thread alone(std::min(from.get_desc().get_size(), to.get_desc().get_size()) < small_bytes);
+            dnnl::reorder(from, to).execute(s, from, to);
+        }
 
         // A tensor's plain buffer as the primitive wants it: the buffer itself when the
         // layouts agree, else a reordered copy (`keep` holds its storage).
@@ -256,12 +266,7 @@ namespace adjoint::kernels::conv_detail
             }
             keep = buffer_for(wanted);
             dnnl::memory staged(wanted, cpu(), keep.data<float>());
-            // A small reorder (every layer's weights here) runs on the calling thread alone:
-            // sharing it costs more than it saves. Measured with DNNL_VERBOSE on TinySeg at
-            // 2 threads, per call: 32x16x3x3 weights 0.028 ms shared against 0.005 alone,
-            // 64x32x4x4 0.043 against 0.025 (docs/benchmarks.md).
-            const one_thread alone(plain.get_size() < small_reorder_bytes);
-            dnnl::reorder(user, staged).execute(s, user, staged);
+            copy_layout(user, staged, s);
             return staged;
         }
 
@@ -391,8 +396,7 @@ namespace adjoint::kernels::conv_detail
             {
                 if (target != user)
                 {
-                    const one_thread alone(user.get_desc().get_size() < small_reorder_bytes);
-                    dnnl::reorder(target, user).execute(s, target, user);
+                    copy_layout(target, user, s);
                 }
             }
         };

@@ -2,8 +2,8 @@
 // included by the two translation units that instantiate it (vector_math.cpp for the
 // baseline, vector_math_avx2.cpp compiled with -mavx2 -mfma where the compiler takes them),
 // and by reduce.cpp, which sums the integer dtypes with sum_impl in its own instantiation.
-// Everything here is in an anonymous namespace and uses only xsimd's arch-tagged batches, so
-// no inline function compiled for AVX2 can be picked by the linker for the baseline build.
+// Everything here is in an anonymous namespace (the maps also use only xsimd's arch-tagged
+// batches), so no function compiled for AVX2 can be picked by the linker for the baseline build.
 // Internal.
 #pragma once
 #include <xsimd/xsimd.hpp>
