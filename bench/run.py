@@ -13,7 +13,8 @@ Programs (see `programs` in main): adjoint as users get it, adjoint without this
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, optionally an older conv_bench ("before"), PyTorch
 stock (torch.set_num_threads only) and PyTorch best-tuned (glibc pinned, OpenBLAS 1 thread),
 and, where bench/libtorch_bench was built (libtorch-dev), libtorch's C++ frontend on the
-model cases.
+model cases; where bench/dnnl_floor was built (oneDNN), the conv rows' floor with oneDNN's
+kernels (their time and the unavoidable layout copies alone).
 Memory: peak RSS growth, glibc defaults on every side. Also measures the FMA peak
 (conv_bench --peak) before and after. Prints the machine, then the tables (Markdown).
 """
@@ -341,6 +342,15 @@ def main():
         programs.append(("libtorch tuned", libtorch_cmd,
                          lambda t: dict(base_env, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS="1", **PINNED_MALLOC)))
 
+    # oneDNN's kernels and the layout copies a plain-in, plain-out row cannot avoid, timed alone
+    # (bench/dnnl_floor.cpp), on the conv layer rows it can run: what these rows could take
+    # with these kernels, whoever calls them. Where dnnl_floor was built (oneDNN found).
+    floor_exe = os.path.join(os.path.dirname(bench), "dnnl_floor")
+    if os.path.exists(floor_exe):
+        programs.append(("oneDNN floor",
+                         lambda t, x, only=None: None if x else [floor_exe, "--threads", str(t)] + case_args,
+                         lambda t: dict(base_env)))
+
     phases = [(r, t, prog) for r in range(args.rounds) for t in threads for prog in programs]
     results = []
     start = time.perf_counter()
@@ -407,6 +417,20 @@ def main():
                 cells = " | ".join(fmt_ms(v) if v is not None else "-" for v in row)
                 print(f"| {c['name']} | {t} | {cells} | {a / st[part]:.2f} | {a / tu[part]:.2f} | {gf:.0f} "
                       f"| {100 * gf / peak.get(t, float('nan')):.0f} |")
+    if "oneDNN floor" in labels:
+        print()
+        print("## The oneDNN floor (f+b): its kernels and unavoidable layout copies alone, ms, median; "
+              "a ratio of 0.80 or less needs floor / tuned well below it")
+        print()
+        print("| case | thr | adjoint | floor | torch tuned | adjoint / tuned | floor / tuned | adjoint - floor |")
+        print("|---|---|---|---|---|---|---|---|")
+        for c in cases:
+            for t in threads:
+                a, fl, tu = (med.get((c["name"], t, k)) for k in ("adjoint", "oneDNN floor", "torch tuned"))
+                if a and fl and tu:
+                    print(f"| {c['name']} | {t} | {fmt_ms(a['fwdbwd'])} | {fmt_ms(fl['fwdbwd'])} "
+                          f"| {fmt_ms(tu['fwdbwd'])} | {a['fwdbwd'] / tu['fwdbwd']:.2f} "
+                          f"| {fl['fwdbwd'] / tu['fwdbwd']:.2f} | {fmt_ms(a['fwdbwd'] - fl['fwdbwd'])} |")
     if "libtorch" in labels:
         print()
         print("## Against libtorch's C++ frontend (model cases): ms, median; ratio = adjoint / libtorch (stock, tuned)")
