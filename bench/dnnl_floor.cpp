@@ -98,13 +98,16 @@ namespace
     row measure(const bench::case_spec& c, dnnl::algorithm algo)
     {
         const bench::layer_spec& l = c.layers.front();
-        const std::int64_t oh = (c.h + 2 * l.padding - l.kernel) / l.stride + 1;
-        const std::int64_t ow = (c.w + 2 * l.padding - l.kernel) / l.stride + 1;
+        // The output size from the library's own geometry rule, not a second copy of it.
+        const adjoint::conv_geometry geo = adjoint::conv2d_geometry(
+            {c.n, c.c, c.h, c.w}, {l.out, l.in, l.kernel, l.kernel}, std::nullopt,
+            {{l.stride, l.stride}, {l.padding, l.padding}, {1, 1}, 1, false});
+        const std::int64_t oh = geo.h_out, ow = geo.w_out;
         const dims strides{l.stride, l.stride}, pads{l.padding, l.padding};
         dnnl::stream s(cpu());
         row r;
         r.name = c.name;
-        r.macs = double(c.n) * l.out * oh * ow * l.in * l.kernel * l.kernel;
+        r.macs = bench::case_macs(c);
 
         auto descs = [&](std::int64_t n, tag t) {
             return std::make_pair(dnnl::memory::desc({n, l.in, c.h, c.w}, dt::f32, t),
